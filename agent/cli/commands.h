@@ -1,0 +1,15 @@
+// Subcommands of the ztai binary; each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ztai {
+
+int run_command(const std::vector<std::string>& args);
+int version_command(const std::vector<std::string>& args);
+
+// Where `ztai run` looks for its config when --config is not given.
+inline constexpr const char* kDefaultConfigPath = "/etc/ztai/ztai.yaml";
+
+}  // namespace ztai

@@ -1,0 +1,66 @@
+#include <csignal>
+#include <filesystem>
+
+#include "agent/cli/args.h"
+#include "agent/cli/commands.h"
+#include "agent/common/log.h"
+#include "agent/config/agent_config.h"
+#include "agent/pipeline/agent_runner.h"
+
+namespace ztai {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_stop_signal(int) { g_stop.store(true); }
+
+log::Level parse_level(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "warn") return log::Level::kWarn;
+  if (s == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, {{"events"}, {"config", "output", "log-level"}, {}});
+  if (!args) {
+    log::error("run: {}", args.error().message());
+    return 2;
+  }
+  if (!args->positional.empty()) {
+    log::error("run: unexpected argument '{}'", args->positional.front());
+    return 2;
+  }
+
+  std::optional<std::string> path = args->get("config");
+  if (!path && std::filesystem::exists(kDefaultConfigPath)) path = kDefaultConfigPath;
+  auto config = path ? load_agent_config(*path) : Result<AgentConfig>(default_agent_config());
+  if (!config) {
+    log::error("{}", config.error().message());
+    return 2;
+  }
+  if (args->has("events")) config->output.events = true;
+  if (auto out = args->get("output")) {
+    config->output.outputs = {YAML::Load("{type: file}")};
+    config->output.outputs[0]["path"] = *out;
+  }
+  if (auto level = args->get("log-level")) config->log_level = *level;
+  log::set_level(parse_level(config->log_level));
+
+  struct sigaction sa = {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Status s = run_agent(*config, g_stop);
+  if (!s) {
+    log::error("{}", s.error().message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ztai

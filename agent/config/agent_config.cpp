@@ -1,0 +1,116 @@
+#include "agent/config/agent_config.h"
+
+#include "agent/config/yaml_map.h"
+
+namespace ztai {
+namespace {
+
+bool is_power_of_two(uint64_t v) { return v && !(v & (v - 1)); }
+
+Status parse_kernel(YamlMap& root, KernelSettings& k) {
+  auto m = root.get_map("kernel");
+  if (!m) return m.error();
+  const KernelSettings d;
+  for (auto [key, field, def] : {std::tuple{"control_ring_bytes", &k.control_ring_bytes, d.control_ring_bytes},
+                                 std::tuple{"data_ring_bytes", &k.data_ring_bytes, d.data_ring_bytes}}) {
+    YAML::Node n = m->get(key);
+    auto v = m->get_uint(key, def, 4096, 1ull << 30);
+    if (!v) return v.error();
+    // The kernel requires ring buffer sizes to be a power of two and a multiple of the page size.
+    if (!is_power_of_two(*v)) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: kernel.{}: {} is not a power of two", m->where(n), key, *v);
+    }
+    *field = *v;
+  }
+  auto poll = m->get_uint("poll_interval_ms", d.poll_interval_ms, 1, 1000);
+  auto wake = m->get_uint("wakeup_percent", d.wakeup_percent, 0, 100);
+  auto args = m->get_uint("max_args_bytes", d.max_args_bytes, 0, 16384);
+  auto tracefs = m->get_string("tracefs", d.tracefs);
+  auto bpffs = m->get_string("bpffs", d.bpffs);
+  for (const Error* e : {poll ? nullptr : &poll.error(), wake ? nullptr : &wake.error(),
+                         args ? nullptr : &args.error(), tracefs ? nullptr : &tracefs.error(),
+                         bpffs ? nullptr : &bpffs.error()}) {
+    if (e) return *e;
+  }
+  k.poll_interval_ms = static_cast<uint32_t>(*poll);
+  k.wakeup_percent = static_cast<uint32_t>(*wake);
+  k.max_args_bytes = static_cast<uint32_t>(*args);
+  k.tracefs = *tracefs;
+  k.bpffs = *bpffs;
+  return m->finish();
+}
+
+Status parse_process_table(YamlMap& root, ProcessTableConfig& p) {
+  auto m = root.get_map("process_table");
+  if (!m) return m.error();
+  const ProcessTableConfig d;
+  auto max = m->get_uint("max_processes", d.max_processes, 1024, 1u << 24);
+  if (!max) return max.error();
+  auto grace = m->get_uint("exited_grace_seconds", d.exited_grace_ns / 1'000'000'000, 0, 3600);
+  if (!grace) return grace.error();
+  p.max_processes = *max;
+  p.exited_grace_ns = *grace * 1'000'000'000;
+  return m->finish();
+}
+
+Status parse_output(YamlMap& root, OutputSettings& o) {
+  auto m = root.get_map("output");
+  if (!m) return m.error();
+  const OutputSettings d;
+  auto events = m->get_bool("events", d.events);
+  if (!events) return events.error();
+  auto cap = m->get_uint("queue_capacity", d.queue_capacity, 16, 1u << 24);
+  if (!cap) return cap.error();
+  o.events = *events;
+  o.queue_capacity = static_cast<uint32_t>(*cap);
+  YAML::Node outputs = m->get("outputs");
+  if (outputs.IsDefined() && !outputs.IsNull()) {
+    if (!outputs.IsSequence()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: output.outputs must be a list", m->where(outputs));
+    }
+    for (const YAML::Node& out : outputs) {
+      if (!out.IsMap() || !out["type"] || !out["type"].IsScalar()) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: each output needs a 'type' (stdout, file, ...)",
+                          m->where(out));
+      }
+      o.outputs.push_back(out);
+    }
+  }
+  return m->finish();
+}
+
+}  // namespace
+
+AgentConfig default_agent_config() {
+  AgentConfig c;
+  c.output.outputs.push_back(YAML::Load("{type: stdout}"));
+  return c;
+}
+
+Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string& file) {
+  auto m = YamlMap::of(root, file, "");
+  if (!m) return m.error();
+  AgentConfig c;
+  c.file = file;
+  auto level = m->get_string("log_level", c.log_level);
+  if (!level) return level.error();
+  if (*level != "debug" && *level != "info" && *level != "warn" && *level != "error") {
+    return make_error(ErrorCode::kInvalidArgument, "{}: log_level: '{}' is not one of debug, info, warn, error",
+                      m->where(m->get("log_level")), *level);
+  }
+  c.log_level = *level;
+  for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table),
+                   parse_output(*m, c.output), m->finish()}) {
+    if (!s) return s.error();
+  }
+  if (c.output.outputs.empty()) c.output.outputs.push_back(YAML::Load("{type: stdout}"));
+  return c;
+}
+
+Result<AgentConfig> load_agent_config(const std::string& path) {
+  auto root = yaml_load_file(path);
+  if (!root) return root.error();
+  return parse_agent_config(*root, path);
+}
+
+}  // namespace ztai

@@ -1,0 +1,46 @@
+// The agent config file. Every key, its default and its meaning are in
+// packaging/config/ztai.yaml; a test keeps that file and these defaults equal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "agent/common/result.h"
+#include "agent/identity/process_table.h"
+
+namespace ztai {
+
+struct KernelSettings {
+  uint64_t control_ring_bytes = 8u << 20;
+  uint64_t data_ring_bytes = 16u << 20;
+  uint32_t poll_interval_ms = 10;
+  uint32_t wakeup_percent = 25;
+  uint32_t max_args_bytes = 4096;
+  std::string tracefs = "/sys/kernel/tracing";
+  std::string bpffs = "/sys/fs/bpf";
+};
+
+struct OutputSettings {
+  bool events = false;
+  uint32_t queue_capacity = 65536;
+  // One mapping per output, each with a `type` naming an exporter; checked by its factory.
+  std::vector<YAML::Node> outputs;
+};
+
+struct AgentConfig {
+  std::string file = "<defaults>";
+  std::string log_level = "info";
+  KernelSettings kernel;
+  ProcessTableConfig process_table;
+  OutputSettings output;
+};
+
+// Outputs default to one stdout output when the file names none.
+Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string& file);
+Result<AgentConfig> load_agent_config(const std::string& path);
+AgentConfig default_agent_config();
+
+}  // namespace ztai

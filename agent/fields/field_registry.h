@@ -1,0 +1,65 @@
+// Every field that rules and outputs can name: its type, a description for `ztai fields`, and
+// how to extract it from an event. Domains (process, file, net, llm...) each add their fields.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/common/clock.h"
+#include "agent/common/result.h"
+#include "agent/events/event.h"
+#include "agent/fields/field_value.h"
+#include "agent/identity/process_table.h"
+
+namespace ztai {
+
+enum class FieldType { kString, kInt, kUInt, kBool, kStringList };
+
+std::string_view field_type_name(FieldType type);
+
+// What an extractor can see: the event, the acting process (after the event was applied to the
+// table), and the table for lineage.
+struct EventContext {
+  const Event& event;
+  const ProcessInfo* proc;
+  const ProcessTable& processes;
+  const BootClock& clock;
+};
+
+using FieldExtractor = FieldValue (*)(const EventContext& ctx, std::string_view index);
+
+enum class FieldIndex {
+  kNone,      // proc.name
+  kOptional,  // proc.aname or proc.aname[2]
+  kRequired,  // k8s.pod.labels[app]
+};
+
+struct FieldInfo {
+  std::string name;
+  FieldType type;
+  std::string description;
+  FieldExtractor extract;
+  FieldIndex index = FieldIndex::kNone;
+};
+
+class FieldRegistry {
+ public:
+  // Rejects a name that is already registered.
+  Status add(FieldInfo field);
+  const FieldInfo* find(std::string_view name) const;
+  std::vector<const FieldInfo*> all() const;
+
+ private:
+  std::map<std::string, FieldInfo, std::less<>> fields_;
+};
+
+// The registry with every built-in field domain.
+const FieldRegistry& builtin_fields();
+
+// Extracts the named fields, in order, skipping those that do not apply to the event.
+FieldList extract_fields(const FieldRegistry& registry, const EventContext& ctx,
+                         const std::vector<std::string>& names);
+
+}  // namespace ztai

@@ -1,0 +1,135 @@
+#include "agent/kernel/bpf_programs.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/common/log.h"
+#include "bpf/abi/config.h"
+#include "bpf/abi/events.h"
+#include "ztai_bpf.skel.h"
+
+namespace ztai {
+namespace {
+
+// libbpf speaks through a print callback: keep its last warning to explain a failure in one
+// sentence, and show the rest only at debug level.
+std::mutex g_libbpf_mutex;
+std::string g_libbpf_last_warning;
+
+int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
+  char buf[1024];
+  int n = vsnprintf(buf, sizeof(buf), format, args);
+  std::string_view line(buf, n > 0 ? std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1) : 0);
+  while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (level == LIBBPF_WARN) {
+    std::lock_guard lock(g_libbpf_mutex);
+    g_libbpf_last_warning = line;
+  }
+  log::debug("libbpf: {}", line);
+  return 0;
+}
+
+std::string last_libbpf_warning() {
+  std::lock_guard lock(g_libbpf_mutex);
+  return g_libbpf_last_warning;
+}
+
+Error load_error(int err) {
+  std::string libbpf = last_libbpf_warning();
+  std::string detail = libbpf.empty() ? "" : fmt::format(" (libbpf: {})", libbpf);
+  if (err == EPERM || err == EACCES) {
+    // libbpf suggests raising `ulimit -l`; on kernels that account BPF memory to the cgroup
+    // (5.11+) that advice is wrong, and EPERM means the kernel forbids the program.
+    return make_error(ErrorCode::kPermission,
+                      "the kernel refused to load ztai's BPF programs (EPERM): the agent lacks CAP_BPF/CAP_PERFMON, "
+                      "or this kernel forbids the program type (lockdown, a security module); RLIMIT_MEMLOCK is not "
+                      "the cause on this kernel{}",
+                      detail);
+  }
+  return make_error(ErrorCode::kKernel, "loading ztai's BPF programs failed: {}{}", strerror(err), detail);
+}
+
+// A family is a set of programs that only make sense together, and the feature they need.
+struct Family {
+  const char* name;
+  const char* needs;
+  bool required;  // the agent cannot run without it
+  std::vector<bpf_program*> programs;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& settings, const KernelFeatures& features) {
+  libbpf_set_print(libbpf_print);
+  // RLIMIT_MEMLOCK is left alone: libbpf raises it only on kernels without memcg accounting of
+  // BPF memory (before 5.11), and this agent must not fail where it cannot be raised.
+
+  ztai_bpf* skel = ztai_bpf__open();
+  if (!skel) return make_error(ErrorCode::kKernel, "opening the BPF object failed: {}", strerror(errno));
+  std::unique_ptr<BpfPrograms> self(new BpfPrograms(skel));
+
+  ztai_kernel_config& cfg = skel->rodata->ztai_config;
+  cfg.self_tgid = settings.self_tgid;
+  cfg.max_args_bytes = std::min<uint32_t>(settings.max_args_bytes, ZTAI_MAX_ARGS_CAP);
+  cfg.wakeup_bytes[ZTAI_RING_CONTROL] = settings.control_ring_bytes * settings.wakeup_percent / 100;
+  cfg.wakeup_bytes[ZTAI_RING_DATA] = settings.data_ring_bytes * settings.wakeup_percent / 100;
+  bpf_map__set_max_entries(skel->maps.control_rb, static_cast<uint32_t>(settings.control_ring_bytes));
+  bpf_map__set_max_entries(skel->maps.data_rb, static_cast<uint32_t>(settings.data_ring_bytes));
+
+  std::vector<Family> families = {
+      {"process", "tp_btf", true,
+       {skel->progs.process_exec, skel->progs.process_fork, skel->progs.process_exit}},
+  };
+  for (Family& f : families) {
+    if (features.has(f.needs)) continue;
+    const Feature* why = features.find(f.needs);
+    std::string reason = why ? why->detail : "not probed";
+    if (f.required) {
+      return make_error(ErrorCode::kUnsupported, "the {} sensor needs {}, and {}", f.name, f.needs, reason);
+    }
+    log::warn("{} sensor is off: it needs {}, and {}", f.name, f.needs, reason);
+    for (bpf_program* p : f.programs) bpf_program__set_autoload(p, false);
+  }
+
+  if (int err = ztai_bpf__load(skel); err) return load_error(-err);
+  if (int err = ztai_bpf__attach(skel); err) {
+    return make_error(ErrorCode::kKernel, "attaching ztai's BPF programs failed: {}", strerror(-err));
+  }
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    if (bpf_program__autoload(prog)) self->attached_.emplace_back(bpf_program__name(prog));
+  }
+  return self;
+}
+
+BpfPrograms::~BpfPrograms() { ztai_bpf__destroy(skel_); }
+
+int BpfPrograms::control_ring_fd() const { return bpf_map__fd(skel_->maps.control_rb); }
+int BpfPrograms::data_ring_fd() const { return bpf_map__fd(skel_->maps.data_rb); }
+
+Result<KernelCounters> BpfPrograms::read_counters() const {
+  int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return make_error(ErrorCode::kKernel, "cannot count possible CPUs: {}", strerror(-ncpus));
+  std::vector<ztai_kernel_counters> per_cpu(static_cast<size_t>(ncpus));
+  __u32 zero = 0;
+  if (bpf_map__lookup_elem(skel_->maps.counters, &zero, sizeof(zero), per_cpu.data(),
+                           per_cpu.size() * sizeof(ztai_kernel_counters), 0) != 0) {
+    return make_error(ErrorCode::kKernel, "reading the kernel counters failed: {}", strerror(errno));
+  }
+  KernelCounters sum;
+  for (const ztai_kernel_counters& c : per_cpu) {
+    sum.control_drops += c.ring_drops[ZTAI_RING_CONTROL];
+    sum.data_drops += c.ring_drops[ZTAI_RING_DATA];
+    sum.read_errors += c.read_errors;
+  }
+  return sum;
+}
+
+}  // namespace ztai

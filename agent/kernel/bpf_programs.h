@@ -1,0 +1,53 @@
+// The agent's BPF object: every program family in one skeleton. Opens it, writes load-time
+// settings, switches off families the kernel cannot run, loads, attaches, and detaches all of
+// it when destroyed (nothing is pinned, so nothing outlives the agent).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/common/result.h"
+#include "agent/kernel/features.h"
+
+struct ztai_bpf;
+
+namespace ztai {
+
+struct LoaderSettings {
+  uint64_t control_ring_bytes = 8u << 20;
+  uint64_t data_ring_bytes = 16u << 20;
+  uint32_t wakeup_percent = 25;  // 0: never wake the reader early, it polls
+  uint32_t max_args_bytes = 4096;
+  uint32_t self_tgid = 0;  // the process never traced; 0 traces everything
+};
+
+struct KernelCounters {
+  uint64_t control_drops = 0;
+  uint64_t data_drops = 0;
+  uint64_t read_errors = 0;
+};
+
+class BpfPrograms {
+ public:
+  static Result<std::unique_ptr<BpfPrograms>> load(const LoaderSettings& settings, const KernelFeatures& features);
+  ~BpfPrograms();
+  BpfPrograms(const BpfPrograms&) = delete;
+  BpfPrograms& operator=(const BpfPrograms&) = delete;
+
+  int control_ring_fd() const;
+  int data_ring_fd() const;
+  // Sums the per-CPU counters.
+  Result<KernelCounters> read_counters() const;
+  // Names of the programs attached, for `ztai status` and the logs.
+  const std::vector<std::string>& attached() const { return attached_; }
+
+ private:
+  explicit BpfPrograms(ztai_bpf* skel) : skel_(skel) {}
+
+  ztai_bpf* skel_;
+  std::vector<std::string> attached_;
+};
+
+}  // namespace ztai

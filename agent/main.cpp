@@ -1,0 +1,37 @@
+// ztai: zero-trust runtime for AI workloads. Wiring only: each subcommand lives in agent/cli/.
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: ztai <command> [options]
+
+commands:
+  run        run the agent: load the BPF sensors, print alerts as JSON lines
+               --config FILE     agent config (default /etc/ztai/ztai.yaml when present)
+               --events          also print every decoded event as a JSON line
+               --output FILE     append to FILE instead of the configured outputs
+               --log-level L     debug, info, warn or error (diagnostics go to stderr)
+  version    print the version, git revision and the kernel features found
+  help       print this text
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    fmt::print("{}", kUsage);
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "run") return ztai::run_command(args);
+  if (command == "version" || command == "--version") return ztai::version_command(args);
+  fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);
+  return 2;
+}

@@ -1,0 +1,140 @@
+#include "agent/pipeline/agent_runner.h"
+
+#include <unistd.h>
+
+#include "agent/common/clock.h"
+#include "agent/common/log.h"
+#include "agent/common/mounts.h"
+#include "agent/identity/procfs.h"
+#include "agent/kernel/bpf_programs.h"
+#include "agent/kernel/preflight.h"
+#include "agent/kernel/ring_reader.h"
+#include "agent/pipeline/event_processor.h"
+#include "agent/pipeline/output_stage.h"
+
+namespace ztai {
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  gethostname(buf, sizeof(buf) - 1);
+  return buf;
+}
+
+Result<std::vector<std::unique_ptr<Exporter>>> make_exporters(const AgentConfig& config, MetricsRegistry& metrics) {
+  std::vector<std::unique_ptr<Exporter>> out;
+  ExporterContext ctx{metrics, config.file};
+  for (const YAML::Node& node : config.output.outputs) {
+    auto e = builtin_exporters().create(node["type"].Scalar(), node, ctx);
+    if (!e) return e.error();
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+// Kernel drops are never silent: a metric, and a warning each time the count grows.
+class DropWatch {
+ public:
+  DropWatch(const BpfPrograms& programs, MetricsRegistry& metrics) : programs_(programs) {
+    metrics.add_collector([this](std::vector<MetricSample>& out) {
+      auto c = programs_.read_counters();
+      if (!c) return;
+      const char* help = "Records lost in the kernel because a ring buffer was full";
+      out.push_back({"ztai_kernel_ring_drops_total", help, MetricKind::kCounter, {{"ring", "control"}},
+                     static_cast<double>(c->control_drops)});
+      out.push_back({"ztai_kernel_ring_drops_total", help, MetricKind::kCounter, {{"ring", "data"}},
+                     static_cast<double>(c->data_drops)});
+      out.push_back({"ztai_kernel_read_errors_total", "Kernel reads that failed (records went out incomplete)",
+                     MetricKind::kCounter, {}, static_cast<double>(c->read_errors)});
+    });
+  }
+
+  void check() {
+    auto c = programs_.read_counters();
+    if (!c) return;
+    if (c->control_drops > last_.control_drops) {
+      log::warn("the kernel dropped {} control records (process lifecycle, decisions): raise kernel.control_ring_bytes",
+                c->control_drops - last_.control_drops);
+    }
+    if (c->data_drops > last_.data_drops) {
+      log::warn("the kernel dropped {} data records: raise kernel.data_ring_bytes", c->data_drops - last_.data_drops);
+    }
+    last_ = *c;
+  }
+
+ private:
+  const BpfPrograms& programs_;
+  KernelCounters last_;
+};
+
+Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks);
+
+}  // namespace
+
+Status run_agent(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks) {
+  // Everything the run creates is destroyed in reverse order on return: the outputs drain, then
+  // the programs are detached.
+  Status s = run_until_stopped(config, stop, hooks);
+  if (s) log::info("stopped: programs detached");
+  return s;
+}
+
+namespace {
+
+Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks) {
+  MetricsRegistry metrics;
+  BootClock clock;
+
+  auto exporters = make_exporters(config, metrics);
+  if (!exporters) return exporters.error();
+
+  if (Status s = run_preflight({config.kernel.tracefs, config.kernel.bpffs}); !s) return s;
+  KernelFeatures features = probe_kernel_features();
+  for (const Feature& f : features.features) {
+    if (!f.available) log::info("kernel feature {} is unavailable: {}", f.name, f.detail);
+  }
+
+  LoaderSettings loader;
+  loader.control_ring_bytes = config.kernel.control_ring_bytes;
+  loader.data_ring_bytes = config.kernel.data_ring_bytes;
+  loader.wakeup_percent = config.kernel.wakeup_percent;
+  loader.max_args_bytes = config.kernel.max_args_bytes;
+  loader.self_tgid = static_cast<uint32_t>(getpid());
+  auto programs = BpfPrograms::load(loader, features);
+  if (!programs) return programs.error();
+
+  // Seed after attaching: a process started in between is in /proc or in the ring, never lost.
+  std::string cgroup2;
+  if (auto mounts = read_mounts()) cgroup2 = find_mount(*mounts, "cgroup2").value_or("");
+  ProcessTable processes(config.process_table, host_name(), metrics);
+  size_t seeded = processes.seed(Procfs("/proc", cgroup2));
+
+  OutputStage output(std::move(*exporters), config.output.queue_capacity, metrics);
+  EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics);
+  auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
+  if (!reader) return reader.error();
+  DropWatch drops(**programs, metrics);
+
+  log::info("running: {} programs attached, {} processes seeded, events to outputs: {}", (*programs)->attached().size(),
+            seeded, config.output.events ? "yes" : "no");
+  if (hooks.on_ready) hooks.on_ready();
+
+  uint64_t next_housekeeping = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    auto n = (*reader)->poll(static_cast<int>(config.kernel.poll_interval_ms));
+    if (!n) return n.error();
+    uint64_t now = BootClock::now_boot_ns();
+    if (now >= next_housekeeping) {
+      processes.reap(now);
+      drops.check();
+      next_housekeeping = now + 1'000'000'000;
+    }
+  }
+  auto drained = (*reader)->poll(0);  // what the rings hold at the stop
+  if (!drained) return drained.error();
+  return {};
+}
+
+}  // namespace
+
+}  // namespace ztai

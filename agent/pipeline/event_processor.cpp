@@ -1,0 +1,81 @@
+#include "agent/pipeline/event_processor.h"
+
+#include <fmt/format.h>
+
+#include "agent/common/log.h"
+#include "agent/events/decoder.h"
+
+namespace ztai {
+
+const std::vector<std::string>& event_output_fields(EventType type) {
+  static const std::vector<std::string> kExec = {
+      "evt.type",  "evt.time",      "evt.res",        "proc.pid",    "proc.tid",      "proc.ppid",
+      "proc.name", "proc.exepath",  "proc.exe",       "proc.argv",   "proc.cmdline",  "proc.args_truncated",
+      "proc.exec_id", "proc.pexec_id", "proc.pname",  "proc.pcmdline", "proc.aname",  "user.uid",
+      "user.euid", "group.gid",     "cgroup.id"};
+  static const std::vector<std::string> kFork = {
+      "evt.type",  "evt.time", "proc.pid",     "proc.tid",          "proc.ppid",          "proc.name",
+      "proc.exepath", "proc.exec_id", "evt.arg.child_pid", "evt.arg.child_exec_id", "user.uid", "cgroup.id"};
+  static const std::vector<std::string> kExit = {
+      "evt.type",     "evt.time",     "proc.pid",       "proc.tid",        "proc.ppid",  "proc.name",
+      "proc.exepath", "proc.exec_id", "proc.exit_code", "proc.exit_signal", "proc.core_dumped", "cgroup.id"};
+  switch (type) {
+    case EventType::kExec: return kExec;
+    case EventType::kFork: return kFork;
+    case EventType::kExit: return kExit;
+  }
+  return kExec;
+}
+
+EventProcessor::EventProcessor(EventProcessorSettings settings, ProcessTable& processes, OutputStage& output,
+                               const BootClock& clock, MetricsRegistry& metrics)
+    : settings_(std::move(settings)),
+      processes_(processes),
+      output_(output),
+      clock_(clock),
+      fields_(builtin_fields()),
+      decode_errors_(metrics.counter("ztai_decode_errors_total", "Kernel records that could not be decoded")) {
+  for (EventType t : {EventType::kExec, EventType::kFork, EventType::kExit}) {
+    events_by_type_[static_cast<size_t>(t)] = &metrics.counter(
+        "ztai_events_total", "Events received from the kernel", {{"type", std::string(event_type_name(t))}});
+  }
+}
+
+void EventProcessor::on_record(std::span<const std::byte> record) {
+  auto event = decode_record(record);
+  if (!event) {
+    decode_errors_.inc();
+    log::debug("dropped a kernel record: {}", event.error().message());
+    return;
+  }
+  on_event(*event);
+}
+
+void EventProcessor::on_event(const Event& event) {
+  if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size() && events_by_type_[i]) {
+    events_by_type_[i]->inc();
+  }
+  const ProcessInfo* proc = processes_.apply(event);
+  if (!settings_.emit_events) return;
+  EventContext ctx{event, proc, processes_, clock_};
+  output_.submit(event_record(ctx));
+}
+
+Record EventProcessor::event_record(const EventContext& ctx) const {
+  Record r;
+  r.kind = RecordKind::kEvent;
+  r.time_unix_ns = clock_.to_unix_ns(ctx.event.hdr.boot_ns);
+  r.priority = Priority::kInformational;
+  r.source = "syscall";
+  r.hostname = settings_.hostname;
+  r.fields = extract_fields(fields_, ctx, event_output_fields(ctx.event.hdr.type));
+  // A one-line summary for people reading the stream: the type, then who did it.
+  const ProcessInfo* p = ctx.proc;
+  r.output = fmt::format("{} pid={} exe={} parent={} exec_id={}", event_type_name(ctx.event.hdr.type),
+                         ctx.event.hdr.proc.tgid, p ? p->exe_path : "<unknown>",
+                         p && processes_.parent_of(*p) ? processes_.parent_of(*p)->name : "<unknown>",
+                         p ? p->exec_id : "<unknown>");
+  return r;
+}
+
+}  // namespace ztai
