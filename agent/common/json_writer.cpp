@@ -44,12 +44,12 @@ void json_escape(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       // Copy the run of plain ASCII at once.
       size_t j = i + 1;
       while (j < s.size()) {
         unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        if (d < 0x20 || d >= 0x7F || d == '"' || d == '\\') break;
         ++j;
       }
       out.append(s.data() + i, j - i);

@@ -1,0 +1,90 @@
+// The ABI structs must have one layout in clang -target bpf and in the host C++ compiler. The
+// headers assert sizes in both; this test also reads the BTF of a BPF object built from the same
+// headers with the same flags and compares every member offset with offsetof() here.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+
+#include <bpf/btf.h>
+
+#include "bpf/abi/config.h"
+#include "bpf/abi/events.h"
+
+namespace {
+
+struct Member {
+  const char* name;
+  size_t offset;
+};
+
+class BtfLayout : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    btf_ = btf__parse_elf(ZTAI_ABI_OBJECT, nullptr);
+    ASSERT_NE(btf_, nullptr) << "cannot read BTF from " << ZTAI_ABI_OBJECT;
+  }
+  void TearDown() override { btf__free(btf_); }
+
+  void expect_layout(const char* type, size_t size, std::initializer_list<Member> members) {
+    int id = btf__find_by_name_kind(btf_, type, BTF_KIND_STRUCT);
+    ASSERT_GT(id, 0) << type << " is not in the BTF of " << ZTAI_ABI_OBJECT;
+    const btf_type* t = btf__type_by_id(btf_, id);
+    EXPECT_EQ(t->size, size) << type;
+    const btf_member* m = btf_members(t);
+    for (const Member& want : members) {
+      bool found = false;
+      for (int i = 0; i < btf_vlen(t); ++i) {
+        if (std::string(btf__name_by_offset(btf_, m[i].name_off)) == want.name) {
+          EXPECT_EQ(btf_member_bit_offset(t, i) / 8, want.offset) << type << "." << want.name;
+          found = true;
+        }
+      }
+      EXPECT_TRUE(found) << type << "." << want.name << " missing in BTF";
+    }
+  }
+
+  btf* btf_ = nullptr;
+};
+
+#define M(type, field) Member{#field, offsetof(type, field)}
+
+TEST_F(BtfLayout, EventHeader) {
+  expect_layout("ztai_event_header", sizeof(ztai_event_header),
+                {M(ztai_event_header, type), M(ztai_event_header, size), M(ztai_event_header, ktime_ns),
+                 M(ztai_event_header, tid), M(ztai_event_header, cpu), M(ztai_event_header, proc),
+                 M(ztai_event_header, cgroup_id)});
+  expect_layout("ztai_proc_key", sizeof(ztai_proc_key), {M(ztai_proc_key, tgid), M(ztai_proc_key, start_ticks)});
+}
+
+TEST_F(BtfLayout, ProcessPayloads) {
+  expect_layout("ztai_exec_event", sizeof(ztai_exec_event),
+                {M(ztai_exec_event, hdr), M(ztai_exec_event, parent), M(ztai_exec_event, uid),
+                 M(ztai_exec_event, gid), M(ztai_exec_event, euid), M(ztai_exec_event, egid),
+                 M(ztai_exec_event, exe_ino), M(ztai_exec_event, exe_dev), M(ztai_exec_event, old_tid),
+                 M(ztai_exec_event, flags), M(ztai_exec_event, filename_len), M(ztai_exec_event, args_len),
+                 M(ztai_exec_event, data)});
+  expect_layout("ztai_fork_event", sizeof(ztai_fork_event),
+                {M(ztai_fork_event, hdr), M(ztai_fork_event, child), M(ztai_fork_event, parent),
+                 M(ztai_fork_event, child_cgroup_id), M(ztai_fork_event, child_tid)});
+  expect_layout("ztai_exit_event", sizeof(ztai_exit_event), {M(ztai_exit_event, hdr), M(ztai_exit_event, status)});
+}
+
+TEST_F(BtfLayout, CountersAndConfig) {
+  expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters),
+                {M(ztai_kernel_counters, ring_drops), M(ztai_kernel_counters, read_errors)});
+  expect_layout("ztai_kernel_config", sizeof(ztai_kernel_config),
+                {M(ztai_kernel_config, self_tgid), M(ztai_kernel_config, max_args_bytes),
+                 M(ztai_kernel_config, wakeup_bytes)});
+}
+
+// The host side of the same contract, checked at compile time.
+static_assert(sizeof(ztai_event_header) == 48);
+static_assert(offsetof(ztai_event_header, ktime_ns) == 8);
+static_assert(offsetof(ztai_event_header, tid) == 16);
+static_assert(offsetof(ztai_exec_event, data) == sizeof(ztai_exec_event));
+static_assert(offsetof(ztai_fork_event, child) == 48);
+static_assert(offsetof(ztai_exit_event, status) == 48);
+static_assert(alignof(ztai_event_header) == 8, "records in the ring are 8-byte aligned");
+
+}  // namespace

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One global of every ABI struct, so the BTF of this object (built with the same clang flags as
+ * the agent's programs) describes their layout as the BPF compiler sees it. Records are only
+ * ever pointed to in the programs, so their types do not all reach the agent object's BTF. */
+#include "vmlinux.h"
+
+#include "abi/config.h"
+#include "abi/events.h"
+
+struct ztai_proc_key abi_proc_key;
+struct ztai_event_header abi_event_header;
+struct ztai_exec_event abi_exec_event;
+struct ztai_fork_event abi_fork_event;
+struct ztai_exit_event abi_exit_event;
+struct ztai_kernel_counters abi_kernel_counters;
+struct ztai_kernel_config abi_kernel_config;
+
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";

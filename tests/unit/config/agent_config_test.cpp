@@ -1,0 +1,92 @@
+#include "agent/config/agent_config.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/config/yaml_map.h"
+
+namespace ztai {
+namespace {
+
+Result<AgentConfig> parse(const std::string& text) {
+  auto node = yaml_load_string(text, "test.yaml");
+  if (!node) return node.error();
+  return parse_agent_config(*node, "test.yaml");
+}
+
+std::string error_of(const std::string& text) {
+  auto c = parse(text);
+  return c ? "" : c.error().message();
+}
+
+TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
+  auto shipped = load_agent_config(ZTAI_SOURCE_DIR "/packaging/config/ztai.yaml");
+  ASSERT_TRUE(shipped) << shipped.error().message();
+  AgentConfig d = default_agent_config();
+  EXPECT_EQ(shipped->log_level, d.log_level);
+  EXPECT_EQ(shipped->kernel.control_ring_bytes, d.kernel.control_ring_bytes);
+  EXPECT_EQ(shipped->kernel.data_ring_bytes, d.kernel.data_ring_bytes);
+  EXPECT_EQ(shipped->kernel.poll_interval_ms, d.kernel.poll_interval_ms);
+  EXPECT_EQ(shipped->kernel.wakeup_percent, d.kernel.wakeup_percent);
+  EXPECT_EQ(shipped->kernel.max_args_bytes, d.kernel.max_args_bytes);
+  EXPECT_EQ(shipped->kernel.tracefs, d.kernel.tracefs);
+  EXPECT_EQ(shipped->kernel.bpffs, d.kernel.bpffs);
+  EXPECT_EQ(shipped->process_table.max_processes, d.process_table.max_processes);
+  EXPECT_EQ(shipped->process_table.exited_grace_ns, d.process_table.exited_grace_ns);
+  EXPECT_EQ(shipped->output.events, d.output.events);
+  EXPECT_EQ(shipped->output.queue_capacity, d.output.queue_capacity);
+  ASSERT_EQ(shipped->output.outputs.size(), 1u);
+  EXPECT_EQ(shipped->output.outputs[0]["type"].Scalar(), "stdout");
+}
+
+TEST(AgentConfig, EmptyFileGivesDefaultsWithStdout) {
+  auto c = parse("");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->kernel.poll_interval_ms, 10u);
+  ASSERT_EQ(c->output.outputs.size(), 1u);
+}
+
+TEST(AgentConfig, ReadsValues) {
+  auto c = parse(
+      "kernel:\n  control_ring_bytes: 65536\n  max_args_bytes: 128\n"
+      "process_table: {max_processes: 2048, exited_grace_seconds: 2}\n"
+      "output:\n  events: true\n  outputs:\n    - {type: file, path: /tmp/x}\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->kernel.control_ring_bytes, 65536u);
+  EXPECT_EQ(c->kernel.max_args_bytes, 128u);
+  EXPECT_EQ(c->process_table.max_processes, 2048u);
+  EXPECT_EQ(c->process_table.exited_grace_ns, 2'000'000'000u);
+  EXPECT_TRUE(c->output.events);
+  EXPECT_EQ(c->output.outputs[0]["path"].Scalar(), "/tmp/x");
+}
+
+TEST(AgentConfig, UnknownKeysAreRejectedWithFileLineAndColumn) {
+  EXPECT_EQ(error_of("kernel:\n  poll_interval_ms: 5\n  pol_interval: 3\n"),
+            "test.yaml:3:3: unknown key 'pol_interval' in kernel (known: bpffs, control_ring_bytes, data_ring_bytes, "
+            "max_args_bytes, poll_interval_ms, tracefs, wakeup_percent)");
+  EXPECT_NE(error_of("colour: blue\n").find("test.yaml:1:1: unknown key 'colour' in the top level"), std::string::npos);
+}
+
+TEST(AgentConfig, BadValuesNameTheirPlace) {
+  EXPECT_EQ(error_of("kernel:\n  poll_interval_ms: 0\n"), "test.yaml:2:21: kernel.poll_interval_ms: 0 is outside [1, 1000]");
+  EXPECT_EQ(error_of("kernel:\n  data_ring_bytes: 100000\n"),
+            "test.yaml:2:20: kernel.data_ring_bytes: 100000 is not a power of two");
+  EXPECT_EQ(error_of("kernel:\n  max_args_bytes: lots\n"),
+            "test.yaml:2:19: kernel.max_args_bytes: 'lots' is not a non-negative integer");
+  EXPECT_EQ(error_of("output:\n  events: maybe\n"), "test.yaml:2:11: output.events: expected true or false");
+  EXPECT_EQ(error_of("log_level: loud\n"), "test.yaml:1:12: log_level: 'loud' is not one of debug, info, warn, error");
+  EXPECT_EQ(error_of("kernel: 3\n"), "test.yaml:1:9: kernel must be a mapping");
+  EXPECT_NE(error_of("output:\n  outputs:\n    - {path: x}\n").find("test.yaml:3:7: each output needs a 'type'"),
+            std::string::npos);
+}
+
+TEST(AgentConfig, SyntaxErrorsCarryTheirPosition) {
+  auto node = yaml_load_string("kernel: [1, 2\n", "bad.yaml");
+  ASSERT_FALSE(node);
+  EXPECT_EQ(node.error().message().rfind("bad.yaml:", 0), 0u) << node.error().message();
+  auto missing = load_agent_config("/nonexistent/ztai.yaml");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message(), "/nonexistent/ztai.yaml: cannot open the file");
+}
+
+}  // namespace
+}  // namespace ztai
