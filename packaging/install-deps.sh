@@ -15,11 +15,11 @@ packages=(
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev linux-libc-dev
   # libraries the agent links
   libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libre2-dev libvectorscan-dev libsimdjson-dev
-  libcurl4-openssl-dev libnghttp2-dev libcapstone-dev librdkafka-dev libsystemd-dev libssl-dev
+  libcurl4-openssl-dev libnghttp2-dev libcapstone-dev librdkafka-dev libsystemd-dev libssl-dev librelp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests drive
-  iproute2 procps curl openssl python3 rsyslog rsyslog-relp stress-ng golang-go nodejs
+  iproute2 procps curl openssl python3 rsyslog rsyslog-relp rsyslog-openssl stress-ng golang-go nodejs
 )
 
 missing=()
