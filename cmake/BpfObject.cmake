@@ -20,7 +20,7 @@ function(ztai_bpf_skeleton name)
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name})
   file(MAKE_DIRECTORY ${out_dir})
   set(vmlinux_dir ${PROJECT_SOURCE_DIR}/bpf/vmlinux/${ZTAI_BPF_ARCH})
-  file(GLOB bpf_headers ${PROJECT_SOURCE_DIR}/bpf/abi/*.h ${PROJECT_SOURCE_DIR}/bpf/lib/*.h)
+  file(GLOB bpf_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/bpf/abi/*.h ${PROJECT_SOURCE_DIR}/bpf/lib/*.h)
 
   set(objects)
   foreach(src ${ARG_SOURCES})

@@ -1,0 +1,222 @@
+// Loads the real process programs, forks and execs a known binary with a known argv, and
+// asserts every field of the fork, exec and exit records.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "tests/support/event_collector.h"
+#include "tests/support/kernel_test.h"
+
+namespace ztai {
+namespace {
+
+using testing::EventCollector;
+
+struct ChildReport {
+  pid_t grandchild;
+  uint64_t grandchild_ticks;
+  uint64_t middle_ticks;
+};
+
+// The test forks a middle process (its own fork is not traced: the test is the "agent"), which
+// forks a grandchild that waits for a go signal, then execs /bin/sh -c 'exit 7'.
+ChildReport run_known_process_tree(pid_t& middle_out) {
+  int go[2], report[2];
+  EXPECT_EQ(pipe(go), 0);
+  EXPECT_EQ(pipe(report), 0);
+  pid_t middle = fork();
+  if (middle == 0) {
+    pid_t g = fork();
+    if (g == 0) {
+      char b;
+      if (read(go[0], &b, 1) != 1) _exit(126);
+      const char* argv[] = {"/bin/sh", "-c", "exit 7", "ztai-process-test", nullptr};
+      execv("/bin/sh", const_cast<char* const*>(argv));
+      _exit(127);
+    }
+    ChildReport r{g, 0, 0};
+    auto gt = testing::proc_start_ticks(g);
+    auto mt = testing::proc_start_ticks(getpid());
+    r.grandchild_ticks = gt ? *gt : 0;
+    r.middle_ticks = mt ? *mt : 0;
+    if (write(report[1], &r, sizeof(r)) != sizeof(r)) _exit(125);
+    if (write(go[1], "x", 1) != 1) _exit(124);
+    int st = 0;
+    waitpid(g, &st, 0);
+    _exit(WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 0 : 1);
+  }
+  ChildReport r{};
+  EXPECT_EQ(read(report[0], &r, sizeof(r)), static_cast<ssize_t>(sizeof(r)));
+  int st = 0;
+  EXPECT_EQ(waitpid(middle, &st, 0), middle);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "middle process status " << st;
+  for (int fd : {go[0], go[1], report[0], report[1]}) close(fd);
+  middle_out = middle;
+  return r;
+}
+
+TEST(ProcessSensor, ForkExecExitOfAKnownProcess) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  auto cgroup = testing::own_cgroup_id();
+  ASSERT_TRUE(cgroup) << cgroup.error().message();
+
+  pid_t middle = 0;
+  ChildReport r = run_known_process_tree(middle);
+  ASSERT_GT(r.grandchild_ticks, 0u);
+  const ProcKey middle_key{static_cast<uint32_t>(middle), r.middle_ticks};
+  const ProcKey g_key{static_cast<uint32_t>(r.grandchild), r.grandchild_ticks};
+  EventCollector& c = **collector;
+
+  const Event* fork = c.wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kFork && e.as<ForkPayload>()->child.tgid == g_key.tgid;
+  });
+  ASSERT_NE(fork, nullptr) << "no fork event for the grandchild";
+  EXPECT_EQ(fork->hdr.proc, middle_key) << "header is the forking process, keyed as /proc keys it";
+  EXPECT_EQ(fork->hdr.tid, middle_key.tgid);
+  EXPECT_EQ(fork->hdr.cgroup_id, *cgroup);
+  EXPECT_EQ(fork->as<ForkPayload>()->child, g_key) << "child key = tgid + /proc/PID/stat field 22";
+  EXPECT_EQ(fork->as<ForkPayload>()->parent, middle_key);
+  EXPECT_EQ(fork->as<ForkPayload>()->child_tid, g_key.tgid);
+  EXPECT_EQ(fork->as<ForkPayload>()->child_cgroup_id, *cgroup);
+
+  const Event* exec = c.wait_for([&](const Event& e) { return e.hdr.type == EventType::kExec && e.hdr.proc == g_key; });
+  ASSERT_NE(exec, nullptr) << "no exec event for the grandchild";
+  const ExecPayload* x = exec->as<ExecPayload>();
+  EXPECT_EQ(x->filename, "/bin/sh");
+  EXPECT_EQ(x->argv, (std::vector<std::string>{"/bin/sh", "-c", "exit 7", "ztai-process-test"}));
+  EXPECT_FALSE(x->args_truncated);
+  EXPECT_FALSE(x->args_unreadable);
+  EXPECT_EQ(x->parent, middle_key);
+  EXPECT_EQ(x->uid, getuid());
+  EXPECT_EQ(x->gid, getgid());
+  EXPECT_EQ(x->euid, geteuid());
+  EXPECT_EQ(x->egid, getegid());
+  EXPECT_EQ(x->old_tid, g_key.tgid);
+  EXPECT_EQ(exec->hdr.tid, g_key.tgid);
+  EXPECT_EQ(exec->hdr.cgroup_id, *cgroup);
+  struct stat sb;
+  ASSERT_EQ(stat("/bin/sh", &sb), 0);
+  EXPECT_EQ(x->exe_ino, sb.st_ino) << "the inode of the file executed (symlink followed)";
+  EXPECT_EQ(x->exe_dev, (major(sb.st_dev) << 20) | minor(sb.st_dev));
+
+  const Event* exit = c.wait_for([&](const Event& e) { return e.hdr.type == EventType::kExit && e.hdr.proc == g_key; });
+  ASSERT_NE(exit, nullptr) << "no exit event for the grandchild";
+  EXPECT_EQ(exit->as<ExitPayload>()->exit_code(), 7);
+  EXPECT_EQ(exit->as<ExitPayload>()->signal(), 0);
+  EXPECT_LE(fork->hdr.boot_ns, exec->hdr.boot_ns);
+  EXPECT_LE(exec->hdr.boot_ns, exit->hdr.boot_ns);
+
+  const Event* middle_exit =
+      c.wait_for([&](const Event& e) { return e.hdr.type == EventType::kExit && e.hdr.proc == middle_key; });
+  ASSERT_NE(middle_exit, nullptr);
+  EXPECT_EQ(middle_exit->as<ExitPayload>()->exit_code(), 0);
+
+  for (const Event& e : c.events()) {
+    EXPECT_NE(e.hdr.proc.tgid, static_cast<uint32_t>(getpid())) << "the agent's own process is never traced";
+  }
+  EXPECT_EQ(c.decode_errors(), 0u);
+  auto counters = c.programs().read_counters();
+  ASSERT_TRUE(counters) << counters.error().message();
+  EXPECT_EQ(counters->control_drops, 0u);
+}
+
+TEST(ProcessSensor, KillBySignalIsReportedAsTheSignal) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  kill(child, SIGKILL);
+  int st = 0;
+  waitpid(child, &st, 0);
+  const Event* exit = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExit && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(exit, nullptr);
+  EXPECT_EQ(exit->as<ExitPayload>()->signal(), SIGKILL);
+}
+
+TEST(ProcessSensor, LongArgvIsCutAtTheConfiguredBoundAndFlagged) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  settings.max_args_bytes = 64;
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  std::string long_arg(200, 'a');
+  pid_t child = fork();
+  if (child == 0) {
+    const char* argv[] = {"/bin/true", long_arg.c_str(), nullptr};
+    execv("/bin/true", const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(child, &st, 0);
+  const Event* exec = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(exec, nullptr);
+  const ExecPayload* x = exec->as<ExecPayload>();
+  EXPECT_TRUE(x->args_truncated);
+  ASSERT_EQ(x->argv.size(), 2u);
+  EXPECT_EQ(x->argv[0], "/bin/true");
+  EXPECT_EQ(x->argv[1], std::string(64 - sizeof("/bin/true"), 'a')) << "exactly 64 bytes of argv were kept";
+}
+
+TEST(ProcessSensor, ExecFromASecondThreadIsTheSameProcess) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    // A non-leader thread execs: the kernel makes it the leader and keeps the process's start time.
+    std::thread t([&] {
+      pid_t tid = gettid();
+      if (write(report[1], &tid, sizeof(tid)) != sizeof(tid)) _exit(125);
+      const char* argv[] = {"/bin/true", "from-thread", nullptr};
+      execv("/bin/true", const_cast<char* const*>(argv));
+      _exit(127);
+    });
+    t.join();
+    _exit(126);
+  }
+  pid_t tid = 0;
+  ASSERT_EQ(read(report[0], &tid, sizeof(tid)), static_cast<ssize_t>(sizeof(tid)));
+  int st = 0;
+  waitpid(child, &st, 0);
+  close(report[0]);
+  close(report[1]);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  const Event* exec = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(exec, nullptr);
+  EXPECT_EQ(exec->as<ExecPayload>()->old_tid, static_cast<uint32_t>(tid));
+  EXPECT_NE(tid, child);
+  const Event* fork_ev = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExit && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(fork_ev, nullptr);
+  EXPECT_EQ(fork_ev->hdr.proc, exec->hdr.proc) << "the process key survives a thread's exec";
+}
+
+}  // namespace
+}  // namespace ztai
