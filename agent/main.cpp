@@ -16,6 +16,10 @@ commands:
                --events          also print every decoded event as a JSON line
                --output FILE     append to FILE instead of the configured outputs
                --log-level L     debug, info, warn or error (diagnostics go to stderr)
+               --rules PATH      rule file or folder, repeatable; replaces the configured rule paths
+  rules validate PATH...   check rule files and folders; every problem as file:line:col, exit 1 on errors
+  rules test PATH...       run rule test files (events in, expected alerts out); exit 1 on a failure
+  fields [--json]          list every field rules and outputs can use, with its type and description
   version    print the version, git revision and the kernel features found
   help       print this text
 )";
@@ -32,6 +36,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "run") return ztai::run_command(args);
   if (command == "version" || command == "--version") return ztai::version_command(args);
+  if (command == "rules") return ztai::rules_command(args);
+  if (command == "fields") return ztai::fields_command(args);
   fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }

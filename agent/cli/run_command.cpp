@@ -14,6 +14,10 @@ std::atomic<bool> g_stop{false};
 
 void on_stop_signal(int) { g_stop.store(true); }
 
+std::atomic<bool> g_reload{false};
+
+void on_reload_signal(int) { g_reload.store(true); }
+
 log::Level parse_level(const std::string& s) {
   if (s == "debug") return log::Level::kDebug;
   if (s == "warn") return log::Level::kWarn;
@@ -24,7 +28,7 @@ log::Level parse_level(const std::string& s) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, {{"events"}, {"config", "output", "log-level"}, {}});
+  auto args = parse_args(argv, {{"events"}, {"config", "output", "log-level"}, {"rules"}});
   if (!args) {
     log::error("run: {}", args.error().message());
     return 2;
@@ -47,6 +51,10 @@ int run_command(const std::vector<std::string>& argv) {
     config->output.outputs[0]["path"] = *out;
   }
   if (auto level = args->get("log-level")) config->log_level = *level;
+  if (auto it = args->options.find("rules"); it != args->options.end()) {
+    config->rules.paths = it->second;
+    config->rules.paths_required = true;
+  }
   log::set_level(parse_level(config->log_level));
 
   struct sigaction sa = {};
@@ -54,8 +62,13 @@ int run_command(const std::vector<std::string>& argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction hup = {};
+  hup.sa_handler = on_reload_signal;
+  sigaction(SIGHUP, &hup, nullptr);
 
-  Status s = run_agent(*config, g_stop);
+  RunHooks hooks;
+  hooks.reload = &g_reload;
+  Status s = run_agent(*config, g_stop, hooks);
   if (!s) {
     log::error("{}", s.error().message());
     return 1;

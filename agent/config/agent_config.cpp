@@ -79,6 +79,28 @@ Status parse_output(YamlMap& root, OutputSettings& o) {
   return m->finish();
 }
 
+Status parse_rules(YamlMap& root, RulesSettings& r) {
+  auto m = root.get_map("rules");
+  if (!m) return m.error();
+  const RulesSettings d;
+  if (m->get("paths").IsDefined()) {
+    auto paths = m->get_string_list("paths");
+    if (!paths) return paths.error();
+    r.paths = *paths;
+  }
+  auto match = m->get_string("match", d.match_first ? "first" : "all");
+  if (!match) return match.error();
+  if (*match != "all" && *match != "first") {
+    return make_error(ErrorCode::kInvalidArgument, "{}: rules.match: '{}' is not all or first", m->where(m->get("match")),
+                      *match);
+  }
+  r.match_first = *match == "first";
+  auto watch = m->get_uint("watch_interval_seconds", d.watch_interval_seconds, 0, 3600);
+  if (!watch) return watch.error();
+  r.watch_interval_seconds = static_cast<uint32_t>(*watch);
+  return m->finish();
+}
+
 }  // namespace
 
 AgentConfig default_agent_config() {
@@ -100,7 +122,7 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
   }
   c.log_level = *level;
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table),
-                   parse_output(*m, c.output), m->finish()}) {
+                   parse_output(*m, c.output), parse_rules(*m, c.rules), m->finish()}) {
     if (!s) return s.error();
   }
   if (c.output.outputs.empty()) c.output.outputs.push_back(YAML::Load("{type: stdout}"));

@@ -30,12 +30,22 @@ struct OutputSettings {
   std::vector<YAML::Node> outputs;
 };
 
+struct RulesSettings {
+  // Rule files or folders, loaded in order; a missing one is skipped (an install without local rules).
+  std::vector<std::string> paths = {"/usr/share/ztai/rules", "/etc/ztai/rules.d"};
+  bool match_first = false;  // `match: first`: only the first matching rule alerts
+  uint32_t watch_interval_seconds = 2;  // 0: reload on SIGHUP only
+  // Not a config key: set by `ztai run --rules`, whose paths must exist.
+  bool paths_required = false;
+};
+
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
   KernelSettings kernel;
   ProcessTableConfig process_table;
   OutputSettings output;
+  RulesSettings rules;
 };
 
 // Outputs default to one stdout output when the file names none.

@@ -29,6 +29,32 @@ const FieldInfo* FieldRegistry::find(std::string_view name) const {
   return it == fields_.end() ? nullptr : &it->second;
 }
 
+std::string FieldRef::name() const { return index.empty() ? info->name : info->name + "[" + index + "]"; }
+
+Result<FieldRef> FieldRegistry::resolve(std::string_view text) const {
+  std::string_view base = text;
+  std::string_view index;
+  bool indexed = false;
+  if (size_t open = text.find('['); open != std::string_view::npos) {
+    if (text.back() != ']') return make_error(ErrorCode::kInvalidArgument, "field {}: missing ']'", text);
+    base = text.substr(0, open);
+    index = text.substr(open + 1, text.size() - open - 2);
+    indexed = true;
+  }
+  const FieldInfo* info = find(base);
+  if (!info) return make_error(ErrorCode::kNotFound, "unknown field {}", base);
+  if (indexed && index.empty()) return make_error(ErrorCode::kInvalidArgument, "field {}: empty index", base);
+  if (indexed && info->index == FieldIndex::kNone) {
+    return make_error(ErrorCode::kInvalidArgument, "field {} takes no index", base);
+  }
+  if (!indexed && info->index == FieldIndex::kRequired) {
+    return make_error(ErrorCode::kInvalidArgument, "field {} needs an index: {}[...]", base, base);
+  }
+  FieldType type = info->type;
+  if (!indexed && info->index == FieldIndex::kOptional) type = FieldType::kStringList;
+  return FieldRef{info, std::string(index), type};
+}
+
 std::vector<const FieldInfo*> FieldRegistry::all() const {
   std::vector<const FieldInfo*> out;
   out.reserve(fields_.size());
@@ -50,15 +76,9 @@ FieldList extract_fields(const FieldRegistry& registry, const EventContext& ctx,
   FieldList out;
   out.reserve(names.size());
   for (const std::string& name : names) {
-    std::string_view base = name;
-    std::string_view index;
-    if (size_t open = name.find('['); open != std::string::npos && name.back() == ']') {
-      base = std::string_view(name).substr(0, open);
-      index = std::string_view(name).substr(open + 1, name.size() - open - 2);
-    }
-    const FieldInfo* info = registry.find(base);
-    if (!info) continue;
-    FieldValue v = info->extract(ctx, index);
+    auto ref = registry.resolve(name);
+    if (!ref) continue;
+    FieldValue v = ref->extract(ctx);
     if (!std::holds_alternative<std::monostate>(v)) out.emplace_back(name, std::move(v));
   }
   return out;

@@ -44,11 +44,25 @@ struct FieldInfo {
   FieldIndex index = FieldIndex::kNone;
 };
 
+// A field as a rule or output names it ("proc.aname[2]"), checked against the registry.
+struct FieldRef {
+  const FieldInfo* info = nullptr;
+  std::string index;  // empty when none was given
+  // The type of the extracted value: a field with an optional index yields, without one, the
+  // list of its values at every index (proc.aname: every ancestor's name).
+  FieldType type = FieldType::kString;
+
+  std::string name() const;  // as written: "proc.aname[2]"
+  FieldValue extract(const EventContext& ctx) const { return info->extract(ctx, index); }
+};
+
 class FieldRegistry {
  public:
   // Rejects a name that is already registered.
   Status add(FieldInfo field);
   const FieldInfo* find(std::string_view name) const;
+  // Parses "name" or "name[index]"; fails on an unknown field or an index the field does not take.
+  Result<FieldRef> resolve(std::string_view text) const;
   std::vector<const FieldInfo*> all() const;
 
  private:

@@ -90,6 +90,10 @@ void add_process_fields(FieldRegistry& r) {
             if (c.event.as<ExecPayload>()) return std::string("SUCCESS");  // only successful execs are seen
             return {};
           }});
+  // Falco rules test evt.dir = < to pick the exit of a syscall; the sensor only reports completed
+  // calls, so rules written for Falco keep working.
+  add(r, {"evt.dir", T::kString, "Event direction as Falco names it: always '<' (every event is a completed call)",
+          [](const EventContext&, std::string_view) -> FieldValue { return std::string("<"); }});
   add(r, {"evt.arg.child_pid", T::kUInt, "clone: pid of the new process",
           [](const EventContext& c, std::string_view) -> FieldValue {
             return of_payload<ForkPayload>(c, [](const ForkPayload& f) { return uint64_t{f.child.tgid}; });

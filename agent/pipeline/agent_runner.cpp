@@ -11,6 +11,8 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/event_processor.h"
 #include "agent/pipeline/output_stage.h"
+#include "agent/rules/rule_loader.h"
+#include "agent/rules/rule_reloader.h"
 
 namespace ztai {
 namespace {
@@ -85,6 +87,23 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   MetricsRegistry metrics;
   BootClock clock;
 
+  // Rules first: a malformed rule file stops the start-up before anything is loaded in the kernel.
+  rules::LoadedRules initial = rules::load_rules(config.rules.paths, !config.rules.paths_required, builtin_fields());
+  for (const rules::Diagnostic& d : initial.diags.all()) {
+    if (d.severity == rules::Diagnostic::Severity::kWarning) log::warn("{}", d.str());
+  }
+  if (!initial.rules) {
+    return make_error(ErrorCode::kInvalidArgument, "the rules have {} errors:\n{}", initial.diags.error_count(),
+                      initial.diags.errors_text());
+  }
+  if (initial.rules->rules().empty()) {
+    log::warn("no rules found under {}: no alerts will be raised", fmt::join(config.rules.paths, ", "));
+  } else {
+    log::info("{} rules loaded from {} files", initial.rules->rules().size(), initial.files.size());
+  }
+  rules::RuleSetHandoff rule_handoff;
+  rule_handoff.publish(std::move(initial.rules));
+
   auto exporters = make_exporters(config, metrics);
   if (!exporters) return exporters.error();
 
@@ -111,6 +130,11 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
 
   OutputStage output(std::move(*exporters), config.output.queue_capacity, metrics);
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics);
+  processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
+                      metrics);
+  rules::RuleReloader reloader({config.rules.paths, !config.rules.paths_required,
+                                config.rules.watch_interval_seconds * 1000},
+                               builtin_fields(), rule_handoff, metrics);
   auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
   if (!reader) return reader.error();
   DropWatch drops(**programs, metrics);
@@ -123,6 +147,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   while (!stop.load(std::memory_order_relaxed)) {
     auto n = (*reader)->poll(static_cast<int>(config.kernel.poll_interval_ms));
     if (!n) return n.error();
+    if (hooks.reload && hooks.reload->exchange(false)) reloader.request();
     uint64_t now = BootClock::now_boot_ns();
     if (now >= next_housekeeping) {
       processes.reap(now);

@@ -13,6 +13,8 @@ namespace ztai {
 struct RunHooks {
   // Called once everything is attached and the process table is seeded.
   std::function<void()> on_ready;
+  // Set (by SIGHUP) to ask for a rule reload; the run clears it when it hands the request on.
+  std::atomic<bool>* reload = nullptr;
 };
 
 // Runs until stop becomes true; start-up errors are returned before anything is left behind.

@@ -56,9 +56,29 @@ void EventProcessor::on_event(const Event& event) {
     events_by_type_[i]->inc();
   }
   const ProcessInfo* proc = processes_.apply(event);
-  if (!settings_.emit_events) return;
   EventContext ctx{event, proc, processes_, clock_};
-  output_.submit(event_record(ctx));
+  evaluate_rules(ctx);
+  if (settings_.emit_events) output_.submit(event_record(ctx));
+}
+
+void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, MetricsRegistry& metrics) {
+  rule_handoff_ = &handoff;
+  match_mode_ = mode;
+  alerts_ = &metrics.counter("ztai_alerts_total", "Alerts raised by rules");
+  rules_loaded_ = &metrics.gauge("ztai_rules_loaded", "Rules in the running rule set");
+}
+
+void EventProcessor::evaluate_rules(const EventContext& ctx) {
+  if (!rule_handoff_) return;
+  if (auto next = rule_handoff_->take()) {
+    rules_loaded_->set(static_cast<int64_t>(next->rules().size()));
+    rules_.emplace(std::move(next), match_mode_);
+  }
+  if (!rules_) return;
+  for (const rules::CompiledRule* rule : rules_->evaluate(ctx)) {
+    alerts_->inc();
+    output_.submit(rules_->alert(*rule, ctx, settings_.hostname));
+  }
 }
 
 Record EventProcessor::event_record(const EventContext& ctx) const {

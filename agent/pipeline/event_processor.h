@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "agent/common/clock.h"
@@ -11,6 +12,7 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/metrics.h"
 #include "agent/pipeline/output_stage.h"
+#include "agent/rules/rule_handoff.h"
 
 namespace ztai {
 
@@ -23,6 +25,10 @@ class EventProcessor : public RecordSink {
  public:
   EventProcessor(EventProcessorSettings settings, ProcessTable& processes, OutputStage& output,
                  const BootClock& clock, MetricsRegistry& metrics);
+
+  // Evaluate rules after each event's process table update: the set published to the handoff
+  // (before the first event, then on each reload) is swapped in between two events.
+  void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, MetricsRegistry& metrics);
 
   void on_record(std::span<const std::byte> record) override;
   // The same, for an event that is already decoded (tests, replays).
@@ -37,6 +43,13 @@ class EventProcessor : public RecordSink {
   const BootClock& clock_;
   const FieldRegistry& fields_;
   Counter& decode_errors_;
+  void evaluate_rules(const EventContext& ctx);
+
+  rules::RuleSetHandoff* rule_handoff_ = nullptr;
+  rules::MatchMode match_mode_ = rules::MatchMode::kAll;
+  std::optional<rules::RuleEvaluator> rules_;
+  Counter* alerts_ = nullptr;
+  Gauge* rules_loaded_ = nullptr;
   std::array<Counter*, 4> events_by_type_{};
 };
 

@@ -36,6 +36,9 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->output.queue_capacity, d.output.queue_capacity);
   ASSERT_EQ(shipped->output.outputs.size(), 1u);
   EXPECT_EQ(shipped->output.outputs[0]["type"].Scalar(), "stdout");
+  EXPECT_EQ(shipped->rules.paths, d.rules.paths);
+  EXPECT_EQ(shipped->rules.match_first, d.rules.match_first);
+  EXPECT_EQ(shipped->rules.watch_interval_seconds, d.rules.watch_interval_seconds);
 }
 
 TEST(AgentConfig, EmptyFileGivesDefaultsWithStdout) {

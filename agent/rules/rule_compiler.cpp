@@ -1,0 +1,498 @@
+#include "agent/rules/rule_compiler.h"
+
+#include <algorithm>
+#include <bitset>
+#include <map>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "agent/rules/condition_nodes.h"
+#include "agent/rules/condition_parser.h"
+
+namespace ztai::rules {
+namespace {
+
+// Macros can reference each other many times: bound what one rule may expand to.
+constexpr size_t kMaxNodes = 100'000;
+constexpr size_t kMaxExpandedItems = 1'000'000;
+constexpr size_t kMaxListNesting = 16;
+
+const std::map<std::string, EventType, std::less<>>& known_event_types() {
+  static const auto types = [] {
+    std::map<std::string, EventType, std::less<>> m;
+    // EventType is the ABI's append-only enum; its names come from the decoder.
+    for (size_t i = 0; i < kMaxEventTypes; ++i) {
+      auto t = static_cast<EventType>(i);
+      std::string_view name = event_type_name(t);
+      if (name != "unknown") m.emplace(std::string(name), t);
+    }
+    return m;
+  }();
+  return types;
+}
+
+// The event types a condition can match; `all` when it does not restrict evt.type.
+struct TypeSet {
+  std::bitset<kMaxEventTypes> bits;
+  bool all = true;
+
+  static TypeSet none() {
+    TypeSet t;
+    t.all = false;
+    return t;
+  }
+  TypeSet operator&(const TypeSet& o) const {
+    if (all) return o;
+    if (o.all) return *this;
+    TypeSet t = none();
+    t.bits = bits & o.bits;
+    return t;
+  }
+  TypeSet operator|(const TypeSet& o) const {
+    if (all || o.all) return TypeSet{};
+    TypeSet t = none();
+    t.bits = bits | o.bits;
+    return t;
+  }
+};
+
+struct Compiled {
+  ConditionPtr node;
+  TypeSet types;
+};
+
+// Collects the problems of one item; they become errors, or warnings when the rule asked to be
+// skipped over fields this agent does not have (skip-if-unknown-filter).
+struct Scope {
+  const LocatedText* text = nullptr;
+  Where fallback;
+  std::string item;
+  std::vector<Diagnostic> problems;
+  size_t unknown_fields = 0;
+
+  void error(size_t offset, std::string_view token, std::string message) {
+    std::string where = text && !text->empty() ? text->where(offset, token) : fallback.str();
+    problems.push_back({Diagnostic::Severity::kError, std::move(where), item, std::move(message)});
+  }
+};
+
+class Compiler {
+ public:
+  Compiler(const RuleDocument& doc, const FieldRegistry& registry, Diagnostics& diags)
+      : doc_(doc), registry_(registry), diags_(diags) {}
+
+  std::shared_ptr<const RuleSet> run() {
+    for (const MacroDef& m : doc_.macros()) check_macro(m.name);
+    std::vector<CompiledRule> rules;
+    std::array<std::vector<uint32_t>, kMaxEventTypes> by_type;
+    for (const RuleDef& def : doc_.rules()) {
+      auto rule = compile_rule(def);
+      if (!rule) continue;
+      auto& [compiled, types] = *rule;
+      auto index = static_cast<uint32_t>(rules.size());
+      rules.push_back(std::move(compiled));
+      if (!def.enabled) continue;
+      for (const auto& [name, type] : known_event_types()) {
+        if (types.all || types.bits.test(static_cast<size_t>(type))) by_type[static_cast<size_t>(type)].push_back(index);
+      }
+    }
+    if (diags_.has_errors()) return nullptr;
+    return std::make_shared<const RuleSet>(std::move(fields_), std::move(rules), std::move(by_type));
+  }
+
+ private:
+  struct MacroState {
+    enum class State { kUnchecked, kChecking, kGood, kBad } state = State::kUnchecked;
+    NodePtr ast;
+  };
+
+  void flush(Scope& s, bool as_warnings) {
+    for (Diagnostic& d : s.problems) {
+      if (as_warnings) {
+        d.severity = Diagnostic::Severity::kWarning;
+        d.message += "; the rule is skipped (skip-if-unknown-filter)";
+      }
+      diags_.add(std::move(d));
+    }
+    s.problems.clear();
+  }
+
+  uint32_t field_id(const FieldRef& ref) {
+    std::string name = ref.name();
+    auto it = field_ids_.find(name);
+    if (it != field_ids_.end()) return it->second;
+    auto id = static_cast<uint32_t>(fields_.size());
+    fields_.push_back(ref);
+    field_ids_.emplace(std::move(name), id);
+    return id;
+  }
+
+  void note_used(uint32_t id) {
+    if (std::find(used_.begin(), used_.end(), id) == used_.end()) used_.push_back(id);
+  }
+
+  // Parses and compiles a macro on its own once, so its problems are reported at the macro
+  // (once), and rules that use a broken macro say only that.
+  bool check_macro(const std::string& name) {
+    MacroState& m = macros_[name];
+    if (m.state == MacroState::State::kGood) return true;
+    if (m.state != MacroState::State::kUnchecked) return false;
+    m.state = MacroState::State::kChecking;
+    const MacroDef* def = doc_.find_macro(name);
+    Scope s{&def->condition, def->where, "macro " + name, {}, 0};
+    auto parsed = parse_condition(def->condition.text());
+    bool ok = false;
+    if (auto* e = std::get_if<ConditionError>(&parsed)) {
+      s.error(e->offset, e->token, e->message);
+    } else {
+      NodePtr ast = std::move(std::get<NodePtr>(parsed));
+      size_t saved_nodes = std::exchange(nodes_, 0);
+      std::vector<uint32_t> saved_used = std::move(used_);
+      stack_.push_back(name);
+      ok = compile(*ast, s).has_value() && s.problems.empty();
+      stack_.pop_back();
+      nodes_ = saved_nodes;
+      used_ = std::move(saved_used);
+      macros_[name].ast = std::move(ast);
+    }
+    flush(s, false);
+    macros_[name].state = ok ? MacroState::State::kGood : MacroState::State::kBad;
+    return ok;
+  }
+
+  std::optional<Compiled> compile(const Node& n, Scope& s) {
+    if (++nodes_ > kMaxNodes) {
+      if (nodes_ == kMaxNodes + 1) s.error(n.offset, "", fmt::format("condition expands to more than {} terms", kMaxNodes));
+      return std::nullopt;
+    }
+    switch (n.kind) {
+      case Node::Kind::kAnd:
+      case Node::Kind::kOr: {
+        bool is_and = n.kind == Node::Kind::kAnd;
+        std::vector<ConditionPtr> children;
+        TypeSet types = is_and ? TypeSet{} : TypeSet::none();
+        bool ok = true;
+        for (const NodePtr& c : n.children) {
+          auto r = compile(*c, s);
+          if (!r) {
+            ok = false;
+            continue;
+          }
+          types = is_and ? (types & r->types) : (types | r->types);
+          children.push_back(std::move(r->node));
+        }
+        if (!ok) return std::nullopt;
+        return Compiled{is_and ? make_and(std::move(children)) : make_or(std::move(children)), types};
+      }
+      case Node::Kind::kNot: {
+        auto r = compile(*n.children[0], s);
+        if (!r) return std::nullopt;
+        return Compiled{make_not(std::move(r->node)), TypeSet{}};
+      }
+      case Node::Kind::kCompare: return compile_compare(n, s);
+      case Node::Kind::kMacro: return compile_macro(n, s);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Compiled> compile_macro(const Node& n, Scope& s) {
+    const MacroDef* def = doc_.find_macro(n.field);
+    if (!def) {
+      if (registry_.resolve(n.field)) {
+        s.error(n.offset, n.field, fmt::format("field {} needs an operator", n.field));
+      } else {
+        ++s.unknown_fields;
+        s.error(n.offset, n.field, fmt::format("'{}' is neither a defined macro nor a known field", n.field));
+      }
+      return std::nullopt;
+    }
+    if (std::find(stack_.begin(), stack_.end(), n.field) != stack_.end()) {
+      s.error(n.offset, n.field, fmt::format("macro cycle: {} -> {}", fmt::join(stack_, " -> "), n.field));
+      return std::nullopt;
+    }
+    if (!check_macro(n.field)) {
+      s.error(n.offset, n.field, fmt::format("macro {} has errors", n.field));
+      return std::nullopt;
+    }
+    Scope inner{&def->condition, def->where, s.item, {}, 0};
+    stack_.push_back(n.field);
+    auto r = compile(*macros_[n.field].ast, inner);
+    stack_.pop_back();
+    for (Diagnostic& d : inner.problems) s.problems.push_back(std::move(d));
+    s.unknown_fields += inner.unknown_fields;
+    return r;
+  }
+
+  bool expand_list(const ListDef& list, Scope& s, size_t offset, std::vector<std::string>& out, size_t depth) {
+    if (depth > kMaxListNesting) {
+      s.error(offset, list.name, fmt::format("list {} nests lists deeper than {} (a cycle?)", list.name, kMaxListNesting));
+      return false;
+    }
+    for (const std::string& item : list.items) {
+      if (const ListDef* inner = doc_.find_list(item); inner && inner != &list) {
+        if (!expand_list(*inner, s, offset, out, depth + 1)) return false;
+      } else {
+        out.push_back(item);
+      }
+      if (out.size() > kMaxExpandedItems) {
+        s.error(offset, list.name, fmt::format("lists expand to more than {} items", kMaxExpandedItems));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The constants of a comparison, with list names replaced by their items.
+  bool expand_values(const Node& n, Scope& s, std::vector<std::string>& out) {
+    if (n.bare_list) {
+      const ListDef* list = doc_.find_list(n.values[0].text);
+      if (!list) {
+        s.error(n.values[0].offset, n.values[0].text, fmt::format("undefined list '{}'", n.values[0].text));
+        return false;
+      }
+      return expand_list(*list, s, n.values[0].offset, out, 0);
+    }
+    for (const Value& v : n.values) {
+      const ListDef* list = op_takes_list(n.op) && !v.quoted ? doc_.find_list(v.text) : nullptr;
+      if (list) {
+        if (!expand_list(*list, s, v.offset, out, 0)) return false;
+      } else {
+        out.push_back(v.text);
+      }
+    }
+    return true;
+  }
+
+  std::optional<Compiled> compile_compare(const Node& n, Scope& s) {
+    auto ref = registry_.resolve(n.field);
+    if (!ref) {
+      if (ref.error().code() == ErrorCode::kNotFound) ++s.unknown_fields;
+      s.error(n.offset, n.field, ref.error().message());
+      return std::nullopt;
+    }
+    uint32_t id = field_id(*ref);
+    note_used(id);
+    std::vector<std::string> values;
+    if (n.op != Op::kExists && !expand_values(n, s, values)) return std::nullopt;
+    auto node = make_compare(id, ref->type, n.op, values);
+    if (!node) {
+      bool at_field = n.values.empty() || node.error().code() == ErrorCode::kUnsupported;
+      size_t at = at_field ? n.offset : n.values[0].offset;
+      std::string token = at_field ? n.field : n.values[0].text;
+      s.error(at, token, fmt::format("{} {}: {}", n.field, op_name(n.op), node.error().message()));
+      return std::nullopt;
+    }
+    TypeSet types;
+    if (ref->info->name == "evt.type" && (n.op == Op::kEq || n.op == Op::kIn || n.op == Op::kIntersects)) {
+      types = TypeSet::none();
+      for (const std::string& v : values) {
+        auto it = known_event_types().find(v);
+        if (it != known_event_types().end()) types.bits.set(static_cast<size_t>(it->second));
+      }
+    }
+    return Compiled{std::move(*node), types};
+  }
+
+  // `%field` and `%field[index]`; `%%` is a literal percent sign.
+  OutputTemplate compile_output(const RuleDef& def, Scope& s) {
+    OutputTemplate out;
+    // A folded YAML scalar (`output: >`) ends with a newline; alerts are one line each.
+    std::string_view t = def.output.text();
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    std::string literal;
+    auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+    size_t i = 0;
+    while (i < t.size()) {
+      if (t[i] != '%') {
+        literal += t[i++];
+        continue;
+      }
+      if (i + 1 < t.size() && t[i + 1] == '%') {
+        literal += '%';
+        i += 2;
+        continue;
+      }
+      size_t end = i + 1;
+      while (end < t.size() && is_name_char(t[end])) ++end;
+      while (end > i + 1 && t[end - 1] == '.') --end;  // "... %proc.name." ends a sentence
+      if (end < t.size() && t[end] == '[') {
+        size_t close = t.find(']', end);
+        if (close != std::string_view::npos) end = close + 1;
+      }
+      std::string name(t.substr(i + 1, end - i - 1));
+      if (name.empty()) {
+        literal += t[i++];
+        continue;
+      }
+      auto ref = registry_.resolve(name);
+      if (!ref) {
+        if (ref.error().code() == ErrorCode::kNotFound) ++s.unknown_fields;
+        Scope out_scope{&def.output, def.where, s.item, {}, 0};
+        out_scope.error(i, "%" + name, "output: " + ref.error().message());
+        for (Diagnostic& d : out_scope.problems) s.problems.push_back(std::move(d));
+      } else {
+        if (!literal.empty()) out.pieces.push_back({std::move(literal), -1});
+        literal.clear();
+        uint32_t id = field_id(*ref);
+        note_used(id);
+        out.pieces.push_back({"", static_cast<int64_t>(id)});
+      }
+      i = end;
+    }
+    if (!literal.empty()) out.pieces.push_back({std::move(literal), -1});
+    return out;
+  }
+
+  Value exception_value(const YAML::Node& n) {
+    return Value{n.IsScalar() ? n.Scalar() : "", true, 0};
+  }
+
+  // One comparison of an exception: a scalar, or a YAML list of items (for in, pmatch...).
+  NodePtr exception_term(const std::string& field, Op op, const YAML::Node& value) {
+    auto node = std::make_unique<Node>();
+    node->kind = Node::Kind::kCompare;
+    node->field = field;
+    node->op = op;
+    if (value.IsSequence()) {
+      for (const YAML::Node& v : value) node->values.push_back(Value{v.IsScalar() ? v.Scalar() : "", false, 0});
+    } else if (op_takes_list(op)) {
+      // A list name, or else a one-item list.
+      Value v = exception_value(value);
+      v.quoted = false;
+      node->bare_list = doc_.find_list(v.text) != nullptr;
+      node->values.push_back(std::move(v));
+    } else {
+      node->values.push_back(exception_value(value));
+    }
+    return node;
+  }
+
+  // `not (tuple1 or tuple2 ...)`, each tuple `field1 comp1 value1 and ...`; nullptr when empty.
+  std::optional<NodePtr> exception_ast(const ExceptionDef& e, Scope& s) {
+    std::vector<Op> ops;
+    for (const std::string& c : e.comps) {
+      auto op = parse_op(c);
+      if (!op || *op == Op::kExists) {
+        s.error(0, "", fmt::format("exception {}: unknown comparison '{}'", e.name, c));
+        return std::nullopt;
+      }
+      ops.push_back(*op);
+    }
+    auto any = std::make_unique<Node>();
+    any->kind = Node::Kind::kOr;
+    if (e.single_field && !e.values.empty()) {
+      auto term = std::make_unique<Node>();
+      term->kind = Node::Kind::kCompare;
+      term->field = e.fields[0];
+      term->op = ops[0];
+      for (const YAML::Node& v : e.values) {
+        if (v.IsSequence()) {
+          for (const YAML::Node& x : v) term->values.push_back(Value{x.IsScalar() ? x.Scalar() : "", false, 0});
+        } else {
+          term->values.push_back(Value{v.IsScalar() ? v.Scalar() : "", false, 0});
+        }
+      }
+      if (!op_takes_list(ops[0]) && term->values.size() != 1) {
+        s.error(0, "", fmt::format("exception {}: comparison '{}' takes one value", e.name, e.comps[0]));
+        return std::nullopt;
+      }
+      any->children.push_back(std::move(term));
+    } else if (!e.single_field) {
+      for (const YAML::Node& tuple : e.values) {
+        if (!tuple.IsSequence() || tuple.size() != e.fields.size()) {
+          s.error(0, "", fmt::format("exception {}: each value must be a list of {} items, one per field", e.name,
+                                     e.fields.size()));
+          return std::nullopt;
+        }
+        auto all = std::make_unique<Node>();
+        all->kind = Node::Kind::kAnd;
+        for (size_t i = 0; i < e.fields.size(); ++i) all->children.push_back(exception_term(e.fields[i], ops[i], tuple[i]));
+        any->children.push_back(std::move(all));
+      }
+    }
+    if (any->children.empty()) return NodePtr();
+    auto neg = std::make_unique<Node>();
+    neg->kind = Node::Kind::kNot;
+    neg->children.push_back(std::move(any));
+    return neg;
+  }
+
+  std::optional<std::pair<CompiledRule, TypeSet>> compile_rule(const RuleDef& def) {
+    Scope s{&def.condition, def.where, "rule " + def.name, {}, 0};
+    if (def.source != "syscall") {
+      diags_.warning(def.where.str(), s.item, fmt::format("source '{}' is not supported; the rule is skipped", def.source));
+      return std::nullopt;
+    }
+    nodes_ = 0;
+    used_.clear();
+    CompiledRule rule;
+    rule.name = def.name;
+    rule.desc = def.desc;
+    rule.priority = def.priority;
+    rule.tags = def.tags;
+    rule.source = def.source;
+    rule.output = compile_output(def, s);
+
+    std::optional<Compiled> cond;
+    auto parsed = parse_condition(def.condition.text());
+    if (auto* e = std::get_if<ConditionError>(&parsed)) {
+      s.error(e->offset, e->token, e->message);
+    } else {
+      cond = compile(*std::get<NodePtr>(parsed), s);
+    }
+    std::vector<ConditionPtr> parts;
+    for (const ExceptionDef& e : def.exceptions) {
+      Scope es{nullptr, e.where, s.item, {}, 0};
+      auto ast = exception_ast(e, es);
+      if (ast && *ast) {
+        if (auto c = compile(**ast, es)) parts.push_back(std::move(c->node));
+      }
+      for (Diagnostic& d : es.problems) s.problems.push_back(std::move(d));
+      s.unknown_fields += es.unknown_fields;
+    }
+    if (!s.problems.empty() || !cond) {
+      bool skip = def.skip_if_unknown_filter && s.unknown_fields == s.problems.size();
+      flush(s, skip);
+      return std::nullopt;
+    }
+    TypeSet types = cond->types;
+    if (!parts.empty()) {
+      parts.insert(parts.begin(), std::move(cond->node));
+      rule.condition = make_and(std::move(parts));
+    } else {
+      rule.condition = std::move(cond->node);
+    }
+    if (!types.all && types.bits.none()) {
+      diags_.warning(def.condition.where(0, ""), s.item,
+                     "can never match: its evt.type values name no event this agent receives");
+    }
+    rule.output_fields = used_;
+    return std::make_pair(std::move(rule), types);
+  }
+
+  const RuleDocument& doc_;
+  const FieldRegistry& registry_;
+  Diagnostics& diags_;
+  std::map<std::string, MacroState, std::less<>> macros_;
+  std::vector<std::string> stack_;
+  size_t nodes_ = 0;
+  std::vector<FieldRef> fields_;
+  std::unordered_map<std::string, uint32_t> field_ids_;
+  std::vector<uint32_t> used_;  // fields the rule being compiled names, output first
+};
+
+}  // namespace
+
+std::shared_ptr<const RuleSet> compile_rules(const RuleDocument& doc, const FieldRegistry& registry,
+                                             Diagnostics& diags) {
+  return Compiler(doc, registry, diags).run();
+}
+
+std::optional<EventType> event_type_by_name(std::string_view name) {
+  auto it = known_event_types().find(name);
+  if (it == known_event_types().end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace ztai::rules

@@ -1,0 +1,249 @@
+#include "agent/rules/rule_tests.h"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "agent/config/yaml_map.h"
+#include "agent/rules/rule_compiler.h"
+#include "agent/rules/rule_loader.h"
+
+namespace ztai::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Expected {
+  std::string rule;
+  uint64_t event = 0;  // 1-based
+  std::optional<std::string> output;
+  std::string where;
+};
+
+struct Seen {
+  std::string rule;
+  uint64_t event = 0;
+  std::string output;
+};
+
+// Turns test events into kernel-shaped events: pids become process keys, and a pid that execs
+// keeps its key, as in the kernel.
+class EventBuilder {
+ public:
+  Result<Event> build(YamlMap& m, uint64_t index) {
+    auto type = m.get_string("type", "");
+    auto pid = m.get_uint("pid", 0, 1, UINT32_MAX);
+    if (!type) return type.error();
+    if (!pid) return pid.error();
+    auto t = event_type_by_name(*type);
+    if (!t) return make_error(ErrorCode::kInvalidArgument, "{}: unknown event type '{}'", m.where(m.get("type")), *type);
+    Event e;
+    e.hdr.type = *t;
+    e.hdr.boot_ns = index * 1'000'000;
+    e.hdr.tid = static_cast<uint32_t>(*pid);
+    e.hdr.proc = key_of(static_cast<uint32_t>(*pid));
+    auto cgroup = m.get_uint("cgroup", 1, 0, UINT64_MAX);
+    if (!cgroup) return cgroup.error();
+    e.hdr.cgroup_id = *cgroup;
+    if (*t == EventType::kExec) {
+      ExecPayload x;
+      auto ppid = m.get_uint("ppid", 0, 0, UINT32_MAX);
+      auto exe = m.get_string("exe", "");
+      auto args = m.get_string_list("args");
+      auto uid = m.get_uint("uid", 0, 0, UINT32_MAX);
+      auto euid = m.get_uint("euid", uid ? *uid : 0, 0, UINT32_MAX);
+      auto gid = m.get_uint("gid", 0, 0, UINT32_MAX);
+      for (const Error* err : {ppid ? nullptr : &ppid.error(), exe ? nullptr : &exe.error(),
+                               args ? nullptr : &args.error(), uid ? nullptr : &uid.error(),
+                               euid ? nullptr : &euid.error(), gid ? nullptr : &gid.error()}) {
+        if (err) return *err;
+      }
+      if (exe->empty()) return make_error(ErrorCode::kInvalidArgument, "{}: execve needs exe", m.where(m.node()));
+      if (*ppid) x.parent = key_of(static_cast<uint32_t>(*ppid));
+      x.filename = *exe;
+      x.argv = args->empty() ? std::vector<std::string>{basename_of(*exe)} : *args;
+      x.uid = static_cast<uint32_t>(*uid);
+      x.euid = static_cast<uint32_t>(*euid);
+      x.gid = x.egid = static_cast<uint32_t>(*gid);
+      e.payload = std::move(x);
+    } else if (*t == EventType::kFork) {
+      auto child = m.get_uint("child", 0, 1, UINT32_MAX);
+      if (!child) return child.error();
+      if (!*child) return make_error(ErrorCode::kInvalidArgument, "{}: clone needs child", m.where(m.node()));
+      auto c = static_cast<uint32_t>(*child);
+      keys_[c] = ProcKey{c, ++ticks_};
+      e.payload = ForkPayload{keys_[c], e.hdr.proc, e.hdr.cgroup_id, c};
+    } else if (*t == EventType::kExit) {
+      auto code = m.get_uint("exit_code", 0, 0, 255);
+      auto sig = m.get_uint("signal", 0, 0, 127);
+      auto core = m.get_bool("core_dumped", false);
+      if (!code) return code.error();
+      if (!sig) return sig.error();
+      if (!core) return core.error();
+      e.payload = ExitPayload{static_cast<uint32_t>((*code << 8) | *sig | (*core ? 0x80 : 0))};
+    } else {
+      return make_error(ErrorCode::kUnsupported, "{}: rule tests cannot build '{}' events yet", m.where(m.node()), *type);
+    }
+    if (Status s = m.finish(); !s) return s.error();
+    return e;
+  }
+
+ private:
+  ProcKey key_of(uint32_t pid) {
+    auto it = keys_.find(pid);
+    if (it != keys_.end()) return it->second;
+    return keys_[pid] = ProcKey{pid, ++ticks_};
+  }
+
+  std::map<uint32_t, ProcKey> keys_;
+  uint64_t ticks_ = 1000;
+};
+
+std::vector<std::string> test_files(const std::vector<std::string>& paths, RuleTestReport& report) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        auto ext = it->path().extension();
+        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(it->path().string());
+      }
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (fs::exists(p, ec)) {
+      out.push_back(p);
+    } else {
+      report.lines.push_back(fmt::format("FAIL {}: no such file or folder", p));
+      ++report.failed;
+    }
+  }
+  return out;
+}
+
+std::string describe(const std::vector<Seen>& alerts) {
+  if (alerts.empty()) return "none";
+  std::string out;
+  for (const Seen& a : alerts) out += fmt::format("{}'{}' at event {}", out.empty() ? "" : ", ", a.rule, a.event);
+  return out;
+}
+
+// Runs one test; the empty string when it passes, else why not.
+Result<std::string> run_test(const YAML::Node& test, const std::string& file, const RuleSet& rules) {
+  auto m = YamlMap::of(test, file, "test");
+  if (!m) return m.error();
+  YAML::Node events = m->get("events");
+  YAML::Node expect = m->get("expect");
+  m->get("name");
+  if (Status s = m->finish(); !s) return s.error();
+  if (!events.IsSequence() || events.size() == 0) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: a test needs a list of events", m->where(test));
+  }
+  if (!expect.IsDefined() || !(expect.IsSequence() || expect.IsNull())) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: a test needs expect: a list of alerts, or [] for none",
+                      m->where(test));
+  }
+  std::vector<Expected> wanted;
+  for (const YAML::Node& x : expect) {
+    auto e = YamlMap::of(x, file, "expect");
+    if (!e) return e.error();
+    auto rule = e->get_string("rule", "");
+    auto event = e->get_uint("event", 0, 1, events.size());
+    if (!rule) return rule.error();
+    if (!event) return event.error();
+    Expected want{*rule, *event, std::nullopt, e->where(x)};
+    if (YAML::Node o = e->get("output"); o.IsDefined()) want.output = o.Scalar();
+    if (Status s = e->finish(); !s) return s.error();
+    if (rule->empty() || !*event) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: an expected alert needs rule and event", e->where(x));
+    }
+    wanted.push_back(std::move(want));
+  }
+
+  MetricsRegistry metrics;
+  ProcessTable table({}, "test-host", metrics);
+  BootClock clock(0);
+  EventBuilder builder;
+  RuleEvaluator evaluator(std::shared_ptr<const RuleSet>(&rules, [](const RuleSet*) {}), MatchMode::kAll);
+  std::vector<Seen> seen;
+  uint64_t index = 0;
+  for (const YAML::Node& ev : events) {
+    ++index;
+    auto em = YamlMap::of(ev, file, "event");
+    if (!em) return em.error();
+    auto event = builder.build(*em, index);
+    if (!event) return event.error();
+    const ProcessInfo* proc = table.apply(*event);
+    EventContext ctx{*event, proc, table, clock};
+    for (const CompiledRule* r : evaluator.evaluate(ctx)) {
+      seen.push_back({r->name, index, evaluator.alert(*r, ctx, "test-host").output});
+    }
+  }
+
+  std::string why;
+  std::vector<bool> used(seen.size(), false);
+  for (const Expected& w : wanted) {
+    bool found = false;
+    for (size_t i = 0; i < seen.size() && !found; ++i) {
+      if (used[i] || seen[i].rule != w.rule || seen[i].event != w.event) continue;
+      used[i] = true;
+      found = true;
+      if (w.output && *w.output != seen[i].output) {
+        why += fmt::format("{}: '{}' at event {}: output\n      got:  {}\n      want: {}\n", w.where, w.rule, w.event,
+                           seen[i].output, *w.output);
+      }
+    }
+    if (!found) why += fmt::format("{}: expected '{}' at event {}, got {}\n", w.where, w.rule, w.event, describe(seen));
+  }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (!used[i]) why += fmt::format("unexpected alert '{}' at event {}: {}\n", seen[i].rule, seen[i].event, seen[i].output);
+  }
+  return why;
+}
+
+void run_file(const std::string& file, const FieldRegistry& registry, RuleTestReport& report) {
+  auto fail = [&](const std::string& what) {
+    report.lines.push_back(fmt::format("FAIL {}", what));
+    ++report.failed;
+  };
+  auto root = yaml_load_file(file);
+  if (!root) return fail(root.error().message());
+  auto m = YamlMap::of(*root, file, "");
+  if (!m) return fail(m.error().message());
+  auto rule_paths = m->get_string_list("rules");
+  YAML::Node tests = m->get("tests");
+  if (!rule_paths) return fail(rule_paths.error().message());
+  if (Status s = m->finish(); !s) return fail(s.error().message());
+  if (rule_paths->empty()) return fail(fmt::format("{}: rules: name the rule files under test", file));
+  if (!tests.IsSequence() || tests.size() == 0) return fail(fmt::format("{}: tests: expected a list of tests", file));
+
+  std::vector<std::string> resolved;
+  for (const std::string& p : *rule_paths) resolved.push_back((fs::path(file).parent_path() / p).lexically_normal().string());
+  LoadedRules loaded = load_rules(resolved, false, registry);
+  if (!loaded.rules) return fail(fmt::format("{}: the rules do not load:\n{}", file, loaded.diags.errors_text()));
+
+  for (const YAML::Node& test : tests) {
+    std::string name = test.IsMap() && test["name"] ? test["name"].Scalar() : yaml_where(file, test);
+    auto why = run_test(test, file, *loaded.rules);
+    if (!why) {
+      fail(fmt::format("{}: {}: {}", yaml_where(file, test), name, why.error().message()));
+    } else if (!why->empty()) {
+      fail(fmt::format("{}: {}:\n    {}", yaml_where(file, test), name, *why));
+    } else {
+      report.lines.push_back(fmt::format("PASS {}: {}", file, name));
+      ++report.passed;
+    }
+  }
+}
+
+}  // namespace
+
+RuleTestReport run_rule_tests(const std::vector<std::string>& paths, const FieldRegistry& registry) {
+  RuleTestReport report;
+  for (const std::string& file : test_files(paths, report)) run_file(file, registry, report);
+  return report;
+}
+
+}  // namespace ztai::rules

@@ -1,0 +1,105 @@
+// The event processor evaluates the handed-off rule set after each process table update.
+#include <gtest/gtest.h>
+
+#include "agent/pipeline/event_processor.h"
+#include "agent/rules/rule_compiler.h"
+
+namespace ztai {
+namespace {
+
+class Capture : public Exporter {
+ public:
+  explicit Capture(std::vector<Record>& out) : out_(out) {}
+  std::string_view name() const override { return "capture"; }
+  Status send(const Record& r) override {
+    out_.push_back(r);
+    return {};
+  }
+
+ private:
+  std::vector<Record>& out_;
+};
+
+std::shared_ptr<const rules::RuleSet> compile(const std::string& yaml) {
+  rules::Diagnostics diags;
+  rules::RuleDocument doc;
+  doc.add_text(yaml, "t.yaml", diags);
+  auto set = rules::compile_rules(doc, builtin_fields(), diags);
+  EXPECT_TRUE(set) << diags.errors_text();
+  return set;
+}
+
+const char* kEchoRule = R"(
+- rule: Echo run
+  desc: d
+  condition: evt.type = execve and proc.name = echo
+  output: echo ran (cmd=%proc.cmdline parent=%proc.pname)
+  priority: NOTICE
+  tags: [test]
+)";
+
+Event exec_event(ProcKey key, ProcKey parent, uint64_t t, std::string file, std::vector<std::string> argv) {
+  ExecPayload e;
+  e.parent = parent;
+  e.filename = std::move(file);
+  e.argv = std::move(argv);
+  return Event{EventHeader{EventType::kExec, t, key.tgid, 0, key, 5}, e};
+}
+
+TEST(EventProcessorRules, AlertsCarryTheRenderedOutputAndFieldsAndReloadsSwapBetweenEvents) {
+  MetricsRegistry metrics;
+  std::vector<Record> records;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  exporters.push_back(std::make_unique<Capture>(records));
+  OutputStage output(std::move(exporters), 100, metrics);
+  ProcessTable table({}, "host", metrics);
+  BootClock clock(0);
+  EventProcessor proc({false, "host"}, table, output, clock, metrics);
+  rules::RuleSetHandoff handoff;
+  handoff.publish(compile(kEchoRule));
+  proc.use_rules(handoff, rules::MatchMode::kAll, metrics);
+
+  ProcKey shell{10, 100}, echo{11, 200}, echo2{12, 300};
+  proc.on_event(exec_event(shell, {}, 1, "/bin/bash", {"bash"}));
+  proc.on_event(exec_event(echo, shell, 2, "/bin/echo", {"/bin/echo", "hello"}));
+  // A reload: the next event is evaluated against the new set only.
+  handoff.publish(compile(std::string(kEchoRule) + "- rule: Echo run\n  enabled: false\n"));
+  proc.on_event(exec_event(echo2, shell, 3, "/bin/echo", {"/bin/echo", "again"}));
+  output.stop();
+
+  ASSERT_EQ(records.size(), 1u) << "events are not emitted, the second echo ran after the rule was disabled";
+  const Record& a = records[0];
+  EXPECT_EQ(a.kind, RecordKind::kAlert);
+  EXPECT_EQ(a.rule, "Echo run");
+  EXPECT_EQ(a.priority, Priority::kNotice);
+  EXPECT_EQ(a.time_unix_ns, 2u);
+  EXPECT_EQ(a.hostname, "host");
+  EXPECT_EQ(a.output, "echo ran (cmd=echo hello parent=bash)");
+  ASSERT_EQ(a.fields.size(), 4u);
+  EXPECT_EQ(a.fields[0], (std::pair<std::string, FieldValue>{"proc.cmdline", std::string("echo hello")}));
+  EXPECT_EQ(a.fields[3], (std::pair<std::string, FieldValue>{"proc.name", std::string("echo")}));
+  EXPECT_EQ(metrics.value("ztai_alerts_total"), 1);
+  EXPECT_EQ(metrics.value("ztai_rules_loaded"), 1);
+}
+
+TEST(EventProcessorRules, WithEventsOnTheAlertComesBeforeTheEvent) {
+  MetricsRegistry metrics;
+  std::vector<Record> records;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  exporters.push_back(std::make_unique<Capture>(records));
+  OutputStage output(std::move(exporters), 100, metrics);
+  ProcessTable table({}, "host", metrics);
+  BootClock clock(0);
+  EventProcessor proc({true, "host"}, table, output, clock, metrics);
+  rules::RuleSetHandoff handoff;
+  handoff.publish(compile(kEchoRule));
+  proc.use_rules(handoff, rules::MatchMode::kAll, metrics);
+  proc.on_event(exec_event({11, 200}, {}, 1, "/bin/echo", {"echo"}));
+  output.stop();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].kind, RecordKind::kAlert);
+  EXPECT_EQ(records[1].kind, RecordKind::kEvent);
+}
+
+}  // namespace
+}  // namespace ztai
