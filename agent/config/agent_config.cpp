@@ -98,6 +98,12 @@ Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto watch = m->get_uint("watch_interval_seconds", d.watch_interval_seconds, 0, 3600);
   if (!watch) return watch.error();
   r.watch_interval_seconds = static_cast<uint32_t>(*watch);
+  auto burst = m->get_uint("alerts_per_window", d.alerts_per_window, 0, 1'000'000);
+  if (!burst) return burst.error();
+  r.alerts_per_window = static_cast<uint32_t>(*burst);
+  auto window = m->get_uint("alert_window_seconds", d.alert_window_seconds, 1, 86400);
+  if (!window) return window.error();
+  r.alert_window_seconds = static_cast<uint32_t>(*window);
   return m->finish();
 }
 

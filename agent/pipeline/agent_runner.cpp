@@ -131,6 +131,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   OutputStage output(std::move(*exporters), config.output.queue_capacity, metrics);
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics);
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
+                      {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);
   rules::RuleReloader reloader({config.rules.paths, !config.rules.paths_required,
                                 config.rules.watch_interval_seconds * 1000},

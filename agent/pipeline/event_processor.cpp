@@ -61,9 +61,11 @@ void EventProcessor::on_event(const Event& event) {
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }
 
-void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, MetricsRegistry& metrics) {
+void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
+                               MetricsRegistry& metrics) {
   rule_handoff_ = &handoff;
   match_mode_ = mode;
+  limiter_.emplace(limits, metrics);
   alerts_ = &metrics.counter("ztai_alerts_total", "Alerts raised by rules");
   rules_loaded_ = &metrics.gauge("ztai_rules_loaded", "Rules in the running rule set");
 }
@@ -76,8 +78,10 @@ void EventProcessor::evaluate_rules(const EventContext& ctx) {
   }
   if (!rules_) return;
   for (const rules::CompiledRule* rule : rules_->evaluate(ctx)) {
+    Record alert = rules_->alert(*rule, ctx, settings_.hostname);
+    if (!limiter_->admit(alert, ctx.event.hdr.proc, ctx.event.hdr.boot_ns)) continue;
     alerts_->inc();
-    output_.submit(rules_->alert(*rule, ctx, settings_.hostname));
+    output_.submit(std::move(alert));
   }
 }
 

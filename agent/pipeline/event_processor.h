@@ -12,6 +12,7 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/metrics.h"
 #include "agent/pipeline/output_stage.h"
+#include "agent/rules/alert_limiter.h"
 #include "agent/rules/rule_handoff.h"
 
 namespace ztai {
@@ -28,7 +29,8 @@ class EventProcessor : public RecordSink {
 
   // Evaluate rules after each event's process table update: the set published to the handoff
   // (before the first event, then on each reload) is swapped in between two events.
-  void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, MetricsRegistry& metrics);
+  void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
+                 MetricsRegistry& metrics);
 
   void on_record(std::span<const std::byte> record) override;
   // The same, for an event that is already decoded (tests, replays).
@@ -48,6 +50,7 @@ class EventProcessor : public RecordSink {
   rules::RuleSetHandoff* rule_handoff_ = nullptr;
   rules::MatchMode match_mode_ = rules::MatchMode::kAll;
   std::optional<rules::RuleEvaluator> rules_;
+  std::optional<rules::AlertLimiter> limiter_;
   Counter* alerts_ = nullptr;
   Gauge* rules_loaded_ = nullptr;
   std::array<Counter*, 4> events_by_type_{};

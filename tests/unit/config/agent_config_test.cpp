@@ -39,6 +39,8 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.paths, d.rules.paths);
   EXPECT_EQ(shipped->rules.match_first, d.rules.match_first);
   EXPECT_EQ(shipped->rules.watch_interval_seconds, d.rules.watch_interval_seconds);
+  EXPECT_EQ(shipped->rules.alerts_per_window, d.rules.alerts_per_window);
+  EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
 }
 
 TEST(AgentConfig, EmptyFileGivesDefaultsWithStdout) {

@@ -57,7 +57,7 @@ TEST(EventProcessorRules, AlertsCarryTheRenderedOutputAndFieldsAndReloadsSwapBet
   EventProcessor proc({false, "host"}, table, output, clock, metrics);
   rules::RuleSetHandoff handoff;
   handoff.publish(compile(kEchoRule));
-  proc.use_rules(handoff, rules::MatchMode::kAll, metrics);
+  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics);
 
   ProcKey shell{10, 100}, echo{11, 200}, echo2{12, 300};
   proc.on_event(exec_event(shell, {}, 1, "/bin/bash", {"bash"}));
@@ -93,12 +93,35 @@ TEST(EventProcessorRules, WithEventsOnTheAlertComesBeforeTheEvent) {
   EventProcessor proc({true, "host"}, table, output, clock, metrics);
   rules::RuleSetHandoff handoff;
   handoff.publish(compile(kEchoRule));
-  proc.use_rules(handoff, rules::MatchMode::kAll, metrics);
+  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics);
   proc.on_event(exec_event({11, 200}, {}, 1, "/bin/echo", {"echo"}));
   output.stop();
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].kind, RecordKind::kAlert);
   EXPECT_EQ(records[1].kind, RecordKind::kEvent);
+}
+
+TEST(EventProcessorRules, AlertFloodsFromOneProcessAreLimited) {
+  MetricsRegistry metrics;
+  std::vector<Record> records;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  exporters.push_back(std::make_unique<Capture>(records));
+  OutputStage output(std::move(exporters), 100, metrics);
+  ProcessTable table({}, "host", metrics);
+  BootClock clock(0);
+  EventProcessor proc({false, "host"}, table, output, clock, metrics);
+  rules::RuleSetHandoff handoff;
+  handoff.publish(compile(kEchoRule));
+  proc.use_rules(handoff, rules::MatchMode::kAll, {2, 1'000'000'000}, metrics);
+  // One process that re-execs echo in a loop, then another process.
+  for (uint64_t t = 1; t <= 12; ++t) proc.on_event(exec_event({11, 200}, {}, t, "/bin/echo", {"echo"}));
+  proc.on_event(exec_event({12, 300}, {}, 13, "/bin/echo", {"echo"}));
+  proc.on_event(exec_event({11, 200}, {}, 2'000'000'000, "/bin/echo", {"echo"}));
+  output.stop();
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[3].output, "echo ran (cmd=echo parent=<NA>) (10 similar alerts suppressed)");
+  EXPECT_EQ(metrics.value("ztai_alerts_suppressed_total"), 10);
+  EXPECT_EQ(metrics.value("ztai_alerts_total"), 4);
 }
 
 }  // namespace
