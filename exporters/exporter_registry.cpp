@@ -6,21 +6,47 @@
 
 namespace ztai {
 
+void DeliveryReport::retry_from(size_t from, size_t n, Error why) {
+  for (size_t i = from; i < n; ++i) retry.push_back(i);
+  error = std::move(why);
+}
+
+DeliveryReport Exporter::deliver(std::span<const Record> batch) {
+  DeliveryReport report;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (Status s = send(batch[i]); !s) {
+      report.retry_from(i, batch.size(), s.error());
+      break;
+    }
+  }
+  if (Status s = flush(); !s && report.ok()) report.retry_from(0, batch.size(), s.error());
+  return report;
+}
+
 Status ExporterRegistry::add(std::string name, ExporterFactory factory) {
   if (factories_.count(name)) return make_error(ErrorCode::kInternal, "exporter {} is registered twice", name);
   factories_.emplace(std::move(name), std::move(factory));
   return {};
 }
 
-Result<std::unique_ptr<Exporter>> ExporterRegistry::create(std::string_view type, const YAML::Node& config,
+Result<std::unique_ptr<Exporter>> ExporterRegistry::create(std::string_view type, YamlMap& config,
                                                            const ExporterContext& ctx) const {
   auto it = factories_.find(type);
   if (it == factories_.end()) {
     std::string known;
     for (const auto& [name, f] : factories_) known += (known.empty() ? "" : ", ") + name;
-    return make_error(ErrorCode::kInvalidArgument, "unknown output type '{}' (known: {})", type, known);
+    return make_error(ErrorCode::kInvalidArgument, "{}: unknown output type '{}' (known: {})",
+                      config.where(config.node()), type, known);
   }
   return it->second(config, ctx);
+}
+
+Result<std::unique_ptr<Exporter>> ExporterRegistry::create(std::string_view type, const YAML::Node& config,
+                                                           const ExporterContext& ctx) const {
+  auto map = YamlMap::of(config, ctx.config_file, fmt::format("outputs[{}]", type));
+  if (!map) return map.error();
+  map->get("type");
+  return create(type, *map, ctx);
 }
 
 std::vector<std::string> ExporterRegistry::names() const {

@@ -3,8 +3,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "exporters/format/json_format.h"
-
 namespace ztai {
 
 LineWriter::~LineWriter() {
@@ -14,7 +12,7 @@ LineWriter::~LineWriter() {
 
 Status LineWriter::send(const Record& record) {
   line_.clear();
-  format_json(record, line_);
+  format_(record, line_);
   line_ += '\n';
   if (fwrite(line_.data(), 1, line_.size(), stream_) != line_.size()) {
     return make_error(ErrorCode::kIo, "{}: write failed: {}", name_, strerror(errno));

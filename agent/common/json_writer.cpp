@@ -5,10 +5,7 @@
 #include <fmt/format.h>
 
 namespace ztai {
-namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is malformed (overlong forms,
-// surrogates and code points above U+10FFFF included).
 size_t utf8_sequence_length(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
@@ -36,8 +33,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
     return 0;
   return n;
 }
-
-}  // namespace
 
 void json_escape(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -43,6 +43,10 @@ class JsonWriter {
   bool need_comma_ = false;
 };
 
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is malformed (overlong forms,
+// surrogates and code points above U+10FFFF included). Other text formats sanitise with it too.
+size_t utf8_sequence_length(std::string_view s, size_t i);
+
 // Appends s to out with JSON string escaping (no surrounding quotes).
 void json_escape(std::string& out, std::string_view s);
 

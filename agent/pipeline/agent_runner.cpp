@@ -23,17 +23,6 @@ std::string host_name() {
   return buf;
 }
 
-Result<std::vector<std::unique_ptr<Exporter>>> make_exporters(const AgentConfig& config, MetricsRegistry& metrics) {
-  std::vector<std::unique_ptr<Exporter>> out;
-  ExporterContext ctx{metrics, config.file};
-  for (const YAML::Node& node : config.output.outputs) {
-    auto e = builtin_exporters().create(node["type"].Scalar(), node, ctx);
-    if (!e) return e.error();
-    out.push_back(std::move(*e));
-  }
-  return out;
-}
-
 // Kernel drops are never silent: a metric, and a warning each time the count grows.
 class DropWatch {
  public:
@@ -104,8 +93,11 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   rules::RuleSetHandoff rule_handoff;
   rule_handoff.publish(std::move(initial.rules));
 
-  auto exporters = make_exporters(config, metrics);
-  if (!exporters) return exporters.error();
+  auto specs = create_outputs(config.output.outputs, builtin_exporters(), metrics, config.file,
+                              config.output.queue_capacity);
+  if (!specs) return specs.error();
+  auto channels = create_channels(std::move(*specs), metrics);
+  if (!channels) return channels.error();
 
   if (Status s = run_preflight({config.kernel.tracefs, config.kernel.bpffs}); !s) return s;
   KernelFeatures features = probe_kernel_features();
@@ -128,7 +120,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   ProcessTable processes(config.process_table, host_name(), metrics);
   size_t seeded = processes.seed(Procfs("/proc", cgroup2));
 
-  OutputStage output(std::move(*exporters), config.output.queue_capacity, metrics);
+  OutputStage output(std::move(*channels));
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics);
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},

@@ -1,49 +1,37 @@
-// The output side of the pipeline: a bounded queue and one thread that hands records to every
-// exporter. When the queue is full the oldest record is dropped and counted, so a slow output
-// cannot grow memory without bound (Falco #2495) nor stall the kernel reader.
+// The output side of the pipeline: hands each record to every output whose filter accepts it.
+// Each output has its own bounded queue, thread, retries and optional spool (OutputChannel), so
+// a slow or dead receiver neither grows memory without bound (Falco #2495) nor holds up the
+// other outputs or the kernel reader.
 #pragma once
 
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "agent/pipeline/metrics.h"
+#include "agent/pipeline/output_channel.h"
 #include "exporters/exporter.h"
 
 namespace ztai {
 
 class OutputStage {
  public:
+  explicit OutputStage(std::vector<std::unique_ptr<OutputChannel>> channels);
+  // Outputs with default options (every record, memory queue of `capacity`, no spool).
   OutputStage(std::vector<std::unique_ptr<Exporter>> exporters, size_t capacity, MetricsRegistry& metrics);
   ~OutputStage();
   OutputStage(const OutputStage&) = delete;
   OutputStage& operator=(const OutputStage&) = delete;
 
   void submit(Record record);
-  // Delivers what is queued, flushes every exporter and joins the thread.
+  // Delivers what it can, keeps the rest in the spools, joins every output's thread.
   void stop();
 
  private:
-  void run();
-  void deliver(const Record& record);
-
-  std::vector<std::unique_ptr<Exporter>> exporters_;
-  size_t capacity_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Record> queue_;
-  bool stopping_ = false;
-
-  Counter& dropped_alerts_;
-  Counter& dropped_events_;
-  std::vector<Counter*> sent_;
-  std::vector<Counter*> failed_;
-  Gauge& depth_;
-  std::thread thread_;
+  std::vector<std::unique_ptr<OutputChannel>> channels_;
 };
+
+// Creates the channels (opening spools) for the outputs of a config.
+Result<std::vector<std::unique_ptr<OutputChannel>>> create_channels(std::vector<OutputSpec> specs,
+                                                                    MetricsRegistry& metrics);
 
 }  // namespace ztai

@@ -4,9 +4,8 @@
 #include "agent/common/json_writer.h"
 
 namespace ztai {
-namespace {
 
-void write_value(JsonWriter& w, const FieldValue& v) {
+void write_field_value(JsonWriter& w, const FieldValue& v) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -22,8 +21,6 @@ void write_value(JsonWriter& w, const FieldValue& v) {
       },
       v);
 }
-
-}  // namespace
 
 void format_json(const Record& r, std::string& out) {
   JsonWriter w(out);
@@ -44,7 +41,7 @@ void format_json(const Record& r, std::string& out) {
   w.key("output_fields").begin_object();
   for (const auto& [name, value] : r.fields) {
     w.key(name);
-    write_value(w, value);
+    write_field_value(w, value);
   }
   w.end_object();
   w.end_object();

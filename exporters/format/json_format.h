@@ -5,9 +5,13 @@
 
 #include <string>
 
+#include "agent/common/json_writer.h"
 #include "exporters/record.h"
 
 namespace ztai {
+
+// A field value as JSON (null when unknown); the other JSON formats share it.
+void write_field_value(JsonWriter& w, const FieldValue& v);
 
 // Appends the JSON object (no newline) to out.
 void format_json(const Record& record, std::string& out);

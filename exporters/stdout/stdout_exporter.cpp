@@ -1,16 +1,15 @@
 #include "exporters/stdout/stdout_exporter.h"
 
-#include "agent/config/yaml_map.h"
 #include "exporters/line_writer.h"
 
 namespace ztai {
 
-Result<std::unique_ptr<Exporter>> make_stdout_exporter(const YAML::Node& config, const ExporterContext& ctx) {
-  auto map = YamlMap::of(config, ctx.config_file, "outputs[stdout]");
-  if (!map) return map.error();
-  map->get("type");
-  if (Status s = map->finish(); !s) return s.error();
-  return std::unique_ptr<Exporter>(std::make_unique<LineWriter>("stdout", stdout, /*owned=*/false));
+Result<std::unique_ptr<Exporter>> make_stdout_exporter(YamlMap& config, const ExporterContext& ctx) {
+  auto format = read_format(config, "json");
+  if (!format) return format.error();
+  if (Status s = config.finish(); !s) return s.error();
+  return std::unique_ptr<Exporter>(
+      std::make_unique<LineWriter>(ctx.output_name.empty() ? "stdout" : ctx.output_name, stdout, false, *format));
 }
 
 }  // namespace ztai

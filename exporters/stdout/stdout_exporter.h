@@ -1,4 +1,4 @@
-// JSON lines on standard output, the default output.
+// One record per line on standard output (JSON by default), the default output.
 #pragma once
 
 #include <memory>
@@ -7,6 +7,6 @@
 
 namespace ztai {
 
-Result<std::unique_ptr<Exporter>> make_stdout_exporter(const YAML::Node& config, const ExporterContext& ctx);
+Result<std::unique_ptr<Exporter>> make_stdout_exporter(YamlMap& config, const ExporterContext& ctx);
 
 }  // namespace ztai

@@ -11,10 +11,10 @@ namespace {
 
 TEST(ExporterRegistry, CreatesBuiltinsByNameAndRejectsUnknownOnes) {
   MetricsRegistry metrics;
-  ExporterContext ctx{metrics, "c.yaml"};
+  ExporterContext ctx{metrics, "c.yaml", "out"};
   auto out = builtin_exporters().create("stdout", YAML::Load("{type: stdout}"), ctx);
   ASSERT_TRUE(out) << out.error().message();
-  EXPECT_EQ((*out)->name(), "stdout");
+  EXPECT_EQ((*out)->name(), "out");
   auto bad = builtin_exporters().create("carrier-pigeon", YAML::Load("{type: carrier-pigeon}"), ctx);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message().find("unknown output type 'carrier-pigeon' (known: file, stdout)"),
@@ -26,7 +26,7 @@ TEST(ExporterRegistry, CreatesBuiltinsByNameAndRejectsUnknownOnes) {
 
 TEST(ExporterRegistry, FileOutputAppendsLinesAndValidatesItsConfig) {
   MetricsRegistry metrics;
-  ExporterContext ctx{metrics, "c.yaml"};
+  ExporterContext ctx{metrics, "c.yaml", "out"};
   std::string path = std::filesystem::temp_directory_path() / ("ztai-file-" + std::to_string(getpid()));
   YAML::Node cfg = YAML::Load("{type: file}");
   cfg["path"] = path;
@@ -52,9 +52,9 @@ TEST(ExporterRegistry, FileOutputAppendsLinesAndValidatesItsConfig) {
   auto missing = builtin_exporters().create("file", YAML::Load("{type: file}"), ctx);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("'path' is required"), std::string::npos);
-  auto typo = builtin_exporters().create("file", YAML::Load("{type: file, path: /tmp/x, rotate: 3}"), ctx);
+  auto typo = builtin_exporters().create("file", YAML::Load("{type: file, path: /tmp/x, rotation: 3}"), ctx);
   ASSERT_FALSE(typo);
-  EXPECT_NE(typo.error().message().find("unknown key 'rotate'"), std::string::npos);
+  EXPECT_NE(typo.error().message().find("unknown key 'rotation'"), std::string::npos);
   auto unwritable = builtin_exporters().create("file", YAML::Load("{type: file, path: /nonexistent/dir/x}"), ctx);
   ASSERT_FALSE(unwritable);
   EXPECT_NE(unwritable.error().message().find("cannot open output file /nonexistent/dir/x"), std::string::npos);
