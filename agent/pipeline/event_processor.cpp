@@ -5,6 +5,8 @@
 #include "agent/common/log.h"
 #include "agent/events/decoder.h"
 
+#include <unistd.h>
+
 namespace ztai {
 
 const std::vector<std::string>& event_output_fields(EventType type) {
@@ -66,6 +68,7 @@ void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode 
   rule_handoff_ = &handoff;
   match_mode_ = mode;
   limiter_.emplace(limits, metrics);
+  responder_.emplace(Procfs("/proc"), static_cast<uint32_t>(getpid()), metrics);
   alerts_ = &metrics.counter("ztai_alerts_total", "Alerts raised by rules");
   rules_loaded_ = &metrics.gauge("ztai_rules_loaded", "Rules in the running rule set");
 }
@@ -79,6 +82,14 @@ void EventProcessor::evaluate_rules(const EventContext& ctx) {
   if (!rules_) return;
   for (const rules::CompiledRule* rule : rules_->evaluate(ctx)) {
     Record alert = rules_->alert(*rule, ctx, settings_.hostname);
+    // Actions run even when the alert is rate limited: the flood is the reason to act.
+    for (rules::Action action : rule->actions) {
+      if (action != rules::Action::kKill) continue;
+      rules::ActionOutcome outcome = responder_->kill(ctx.event.hdr.proc);
+      alert.fields.emplace_back("ztai.action", std::string("kill"));
+      alert.fields.emplace_back("ztai.action_result", outcome.detail);
+      if (!outcome.done) log::warn("rule {}: kill of pid {}: {}", rule->name, ctx.event.hdr.proc.tgid, outcome.detail);
+    }
     if (!limiter_->admit(alert, ctx.event.hdr.proc, ctx.event.hdr.boot_ns)) continue;
     alerts_->inc();
     output_.submit(std::move(alert));

@@ -51,6 +51,7 @@ class EventProcessor : public RecordSink {
   rules::MatchMode match_mode_ = rules::MatchMode::kAll;
   std::optional<rules::RuleEvaluator> rules_;
   std::optional<rules::AlertLimiter> limiter_;
+  std::optional<rules::Responder> responder_;
   Counter* alerts_ = nullptr;
   Gauge* rules_loaded_ = nullptr;
   std::array<Counter*, 4> events_by_type_{};

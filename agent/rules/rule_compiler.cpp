@@ -433,6 +433,14 @@ class Compiler {
     rule.tags = def.tags;
     rule.source = def.source;
     rule.output = compile_output(def, s);
+    for (const std::string& a : def.actions) {
+      if (a == "kill") {
+        rule.actions.push_back(Action::kKill);
+      } else {
+        s.problems.push_back({Diagnostic::Severity::kError, def.actions_where.str(), s.item,
+                              fmt::format("unknown action '{}' (known: kill)", a)});
+      }
+    }
 
     std::optional<Compiled> cond;
     auto parsed = parse_condition(def.condition.text());

@@ -330,7 +330,7 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
   std::string name = item["rule"].Scalar();
   ItemReader r(item, where.file, "rule " + name, diags);
   if (!r.check_keys({"rule", "desc", "condition", "output", "priority", "tags", "enabled", "exceptions", "source",
-                     "append", "override", "warn_evttypes", "skip-if-unknown-filter"})) {
+                     "append", "override", "warn_evttypes", "skip-if-unknown-filter", "actions"})) {
     return;
   }
   RuleDef def;
@@ -342,10 +342,12 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
   if (!r.boolean("append", append) || !r.string("desc", def.desc) || !r.text("condition", def.condition) ||
       !r.text("output", def.output) || !r.string("priority", priority) || !r.strings("tags", def.tags) ||
       !r.boolean("enabled", def.enabled) || !r.string("source", def.source) ||
-      !r.boolean("skip-if-unknown-filter", def.skip_if_unknown_filter) || !read_exceptions(r, def.exceptions) ||
+      !r.boolean("skip-if-unknown-filter", def.skip_if_unknown_filter) || !r.strings("actions", def.actions) ||
+      !read_exceptions(r, def.exceptions) ||
       !r.overrides(ov)) {
     return;
   }
+  if (r.has("actions")) def.actions_where = r.at(item["actions"]);
   if (!priority.empty()) {
     auto p = parse_priority(priority);
     if (!p) return r.error(item["priority"], fmt::format("unknown priority '{}'", priority));
@@ -369,7 +371,8 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
   if (!ov.empty()) {
     if (!old) return r.error(item["rule"], "cannot override a rule that is not defined before");
     if (!r.check_override(ov, "rule", {"condition", "output", "desc", "tags", "exceptions"},
-                          {"condition", "output", "desc", "priority", "tags", "exceptions", "enabled", "source"})) {
+                          {"condition", "output", "desc", "priority", "tags", "exceptions", "enabled", "source",
+                           "actions"})) {
       return;
     }
     for (const auto& [key, how] : ov) {
@@ -380,6 +383,10 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
       if (key == "priority") old->priority = def.priority;
       if (key == "enabled") old->enabled = def.enabled;
       if (key == "source") old->source = def.source;
+      if (key == "actions") {
+        old->actions = def.actions;
+        old->actions_where = def.actions_where;
+      }
       if (key == "tags") {
         if (!add) old->tags.clear();
         old->tags.insert(old->tags.end(), def.tags.begin(), def.tags.end());

@@ -45,6 +45,8 @@ struct RuleDef {
   std::string source = "syscall";
   std::vector<ExceptionDef> exceptions;
   bool skip_if_unknown_filter = false;
+  std::vector<std::string> actions;  // besides the alert: kill
+  Where actions_where;
   Where where;
 };
 

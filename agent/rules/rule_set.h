@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/fields/field_registry.h"
+#include "agent/rules/responder.h"
 #include "exporters/record.h"
 
 namespace ztai::rules {
@@ -60,6 +61,7 @@ struct CompiledRule {
   std::unique_ptr<CompiledCondition> condition;
   OutputTemplate output;
   std::vector<uint32_t> output_fields;  // ids of the fields the output and condition name, in order
+  std::vector<Action> actions;          // besides the alert
 };
 
 enum class MatchMode { kAll, kFirst };
