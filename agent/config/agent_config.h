@@ -35,7 +35,7 @@ struct RulesSettings {
   std::vector<std::string> paths = {"/usr/share/ztai/rules", "/etc/ztai/rules.d"};
   bool match_first = false;  // `match: first`: only the first matching rule alerts
   uint32_t watch_interval_seconds = 2;  // 0: reload on SIGHUP only
-  uint32_t alerts_per_window = 10;  // per rule and process; 0: no limit
+  uint32_t alerts_per_window = 10;  // per rule and workload (cgroup); 0: no limit
   uint32_t alert_window_seconds = 60;
   // Not a config key: set by `ztai run --rules`, whose paths must exist.
   bool paths_required = false;

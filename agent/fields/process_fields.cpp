@@ -185,6 +185,23 @@ void add_process_fields(FieldRegistry& r) {
             return ancestor_field(c, i, [](const ProcessInfo& p) { return p.name; });
           },
           FieldIndex::kOptional});
+  add(r, {"proc.aexepath", T::kString, "Ancestor's executable path: [1] the parent...; no index: all",
+          [](const EventContext& c, std::string_view i) -> FieldValue {
+            return ancestor_field(c, i, [](const ProcessInfo& p) { return p.exe_path; });
+          },
+          FieldIndex::kOptional});
+  add(r, {"proc.aexe", T::kString, "Ancestor's argv[0]: [1] the parent...; no index: all",
+          [](const EventContext& c, std::string_view i) -> FieldValue {
+            return ancestor_field(c, i, [](const ProcessInfo& p) { return p.argv.empty() ? std::string() : p.argv[0]; });
+          },
+          FieldIndex::kOptional});
+  add(r, {"proc.acmdline", T::kString, "Ancestor's name and arguments: [1] the parent...; no index: all",
+          [](const EventContext& c, std::string_view i) -> FieldValue { return ancestor_field(c, i, cmdline_of); },
+          FieldIndex::kOptional});
+  add(r, {"proc.pexe", T::kString, "Parent's argv[0]",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            return of_parent(c, [](const ProcessInfo& p) { return p.argv.empty() ? std::string() : p.argv[0]; });
+          }});
 
   // credentials
   add(r, {"user.uid", T::kUInt, "Real user id",

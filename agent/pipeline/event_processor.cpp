@@ -90,7 +90,7 @@ void EventProcessor::evaluate_rules(const EventContext& ctx) {
       alert.fields.emplace_back("ztai.action_result", outcome.detail);
       if (!outcome.done) log::warn("rule {}: kill of pid {}: {}", rule->name, ctx.event.hdr.proc.tgid, outcome.detail);
     }
-    if (!limiter_->admit(alert, ctx.event.hdr.proc, ctx.event.hdr.boot_ns)) continue;
+    if (!limiter_->admit(alert, ctx.event.hdr.cgroup_id, ctx.event.hdr.boot_ns)) continue;
     alerts_->inc();
     output_.submit(std::move(alert));
   }

@@ -7,14 +7,14 @@ namespace ztai::rules {
 AlertLimiter::AlertLimiter(AlertLimits limits, MetricsRegistry& metrics)
     : limits_(limits),
       suppressed_(metrics.counter("ztai_alerts_suppressed_total",
-                                  "Alerts held back by the per-rule, per-process rate limit")),
+                                  "Alerts held back by the per-rule, per-workload rate limit")),
       forgotten_(metrics.counter("ztai_alert_limiter_evicted_total",
                                  "Rate-limit states dropped at the key cap; their pending suppressed counts "
                                  "are only in ztai_alerts_suppressed_total")) {}
 
-bool AlertLimiter::admit(Record& alert, const ProcKey& proc, uint64_t now_ns) {
+bool AlertLimiter::admit(Record& alert, uint64_t workload, uint64_t now_ns) {
   if (limits_.burst == 0) return true;
-  Key key{alert.rule, proc};
+  Key key{alert.rule, workload};
   auto it = states_.find(key);
   if (it == states_.end()) {
     if (states_.size() >= limits_.max_keys) make_room(now_ns);

@@ -1,6 +1,6 @@
-// Keeps a loop from flooding a SIEM: per rule and process, at most `burst` alerts per window; the
-// rest are suppressed and counted, and the next alert let through for that rule and process
-// carries the count (field ztai.suppressed and a note in its output). Memory is bounded: past
+// Keeps a loop from flooding a SIEM: per rule and workload (cgroup), at most `burst` alerts per
+// window, whether one process repeats or a loop starts new ones; the rest are suppressed and
+// counted, and the next alert let through for that rule and workload carries the count (field ztai.suppressed and a note in its output). Memory is bounded: past
 // max_keys, expired windows are dropped first, then the oldest; suppressed counts are also
 // in a metric, so nothing disappears unseen.
 #pragma once
@@ -26,21 +26,21 @@ class AlertLimiter {
  public:
   AlertLimiter(AlertLimits limits, MetricsRegistry& metrics);
 
-  // Whether to send the alert raised at `now_ns` by `proc`; when it goes, adds the count of
-  // alerts suppressed since the last one of this rule and process.
-  bool admit(Record& alert, const ProcKey& proc, uint64_t now_ns);
+  // Whether to send the alert raised at `now_ns` in the workload of cgroup `workload`; when it
+  // goes, adds the count of alerts suppressed since the last one of this rule and workload.
+  bool admit(Record& alert, uint64_t workload, uint64_t now_ns);
 
   size_t size() const { return states_.size(); }
 
  private:
   struct Key {
     std::string rule;
-    ProcKey proc;
+    uint64_t workload;
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
     size_t operator()(const Key& k) const noexcept {
-      return std::hash<std::string>{}(k.rule) ^ (ProcKeyHash{}(k.proc) * 31);
+      return std::hash<std::string>{}(k.rule) ^ (std::hash<uint64_t>{}(k.workload) * 31);
     }
   };
   struct State {

@@ -113,10 +113,12 @@ TEST(EventProcessorRules, AlertFloodsFromOneProcessAreLimited) {
   rules::RuleSetHandoff handoff;
   handoff.publish(compile(kEchoRule));
   proc.use_rules(handoff, rules::MatchMode::kAll, {2, 1'000'000'000}, metrics);
-  // One process that re-execs echo in a loop, then another process.
-  for (uint64_t t = 1; t <= 12; ++t) proc.on_event(exec_event({11, 200}, {}, t, "/bin/echo", {"echo"}));
-  proc.on_event(exec_event({12, 300}, {}, 13, "/bin/echo", {"echo"}));
-  proc.on_event(exec_event({11, 200}, {}, 2'000'000'000, "/bin/echo", {"echo"}));
+  // A loop in one workload that starts a new echo each time, then one in another workload.
+  for (uint32_t i = 1; i <= 12; ++i) proc.on_event(exec_event({100 + i, i}, {}, i, "/bin/echo", {"echo"}));
+  Event elsewhere = exec_event({200, 1}, {}, 13, "/bin/echo", {"echo"});
+  elsewhere.hdr.cgroup_id = 6;
+  proc.on_event(elsewhere);
+  proc.on_event(exec_event({300, 1}, {}, 2'000'000'000, "/bin/echo", {"echo"}));
   output.stop();
   ASSERT_EQ(records.size(), 4u);
   EXPECT_EQ(records[3].output, "echo ran (cmd=echo parent=<NA>) (10 similar alerts suppressed)");

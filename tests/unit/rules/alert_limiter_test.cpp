@@ -17,7 +17,7 @@ constexpr uint64_t kSecond = 1'000'000'000;
 TEST(AlertLimiter, ABurstPerWindowThenTheSuppressedCountRidesOnTheNextAlert) {
   MetricsRegistry metrics;
   AlertLimiter limiter({2, 10 * kSecond, 100}, metrics);
-  ProcKey p{10, 1};
+  uint64_t p = 10;
   for (int i = 0; i < 2; ++i) {
     Record a = alert("r");
     EXPECT_TRUE(limiter.admit(a, p, kSecond + i));
@@ -27,9 +27,9 @@ TEST(AlertLimiter, ABurstPerWindowThenTheSuppressedCountRidesOnTheNextAlert) {
     Record a = alert("r");
     EXPECT_FALSE(limiter.admit(a, p, 2 * kSecond + i));
   }
-  // Another process and another rule have their own budgets.
+  // Another workload and another rule have their own budgets.
   Record other = alert("r");
-  EXPECT_TRUE(limiter.admit(other, {11, 1}, 3 * kSecond));
+  EXPECT_TRUE(limiter.admit(other, 11, 3 * kSecond));
   Record other_rule = alert("s");
   EXPECT_TRUE(limiter.admit(other_rule, p, 3 * kSecond));
 
@@ -49,7 +49,7 @@ TEST(AlertLimiter, ZeroBurstMeansNoLimit) {
   AlertLimiter limiter({0, kSecond, 10}, metrics);
   for (int i = 0; i < 100; ++i) {
     Record a = alert("r");
-    EXPECT_TRUE(limiter.admit(a, {1, 1}, 5));
+    EXPECT_TRUE(limiter.admit(a, 1, 5));
   }
   EXPECT_EQ(limiter.size(), 0u);
 }
@@ -57,15 +57,15 @@ TEST(AlertLimiter, ZeroBurstMeansNoLimit) {
 TEST(AlertLimiter, KeysAreBoundedAndEvictionsCounted) {
   MetricsRegistry metrics;
   AlertLimiter limiter({1, 100 * kSecond, 8}, metrics);
-  for (uint32_t pid = 1; pid <= 100; ++pid) {
+  for (uint64_t cgroup = 1; cgroup <= 100; ++cgroup) {
     Record a = alert("r");
-    EXPECT_TRUE(limiter.admit(a, {pid, 1}, kSecond));
+    EXPECT_TRUE(limiter.admit(a, cgroup, kSecond));
     EXPECT_LE(limiter.size(), 8u);
   }
   EXPECT_EQ(metrics.value("ztai_alert_limiter_evicted_total"), 92);
   // Expired windows are dropped before live ones are evicted.
   Record late = alert("r");
-  EXPECT_TRUE(limiter.admit(late, {1000, 1}, 200 * kSecond));
+  EXPECT_TRUE(limiter.admit(late, 1000, 200 * kSecond));
   EXPECT_EQ(metrics.value("ztai_alert_limiter_evicted_total"), 92);
 }
 

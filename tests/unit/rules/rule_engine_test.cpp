@@ -59,6 +59,8 @@ TEST(RuleEngine, Operators) {
   EXPECT_FALSE(matches("proc.aname[5] = init"));  // no such ancestor: the field does not apply
   EXPECT_TRUE(matches("not proc.aname[5] exists"));
   EXPECT_TRUE(matches("proc.name = nope or (proc.name = curl and not proc.pname = sh)"));
+  EXPECT_TRUE(matches("proc.pexe = bash and proc.aexe[2] = /sbin/init and proc.aexepath[1] = /bin/bash"));
+  EXPECT_TRUE(matches("proc.acmdline[1] = 'bash -c curl x | sh' and proc.aexepath pmatch (/sbin)"));
   EXPECT_FALSE(matches("proc.exit_code = 0"));  // does not apply to execve: false, not an error
   EXPECT_TRUE(matches("not proc.exit_code = 0"));
 }
