@@ -1,8 +1,14 @@
 #include <stdexcept>
 
+#include "exporters/elasticsearch/elasticsearch_exporter.h"
 #include "exporters/exporter.h"
 #include "exporters/file/file_exporter.h"
+#include "exporters/otlp/otlp_exporter.h"
+#include "exporters/relp/relp_exporter.h"
+#include "exporters/splunk/splunk_hec_exporter.h"
 #include "exporters/stdout/stdout_exporter.h"
+#include "exporters/syslog/syslog_exporter.h"
+#include "exporters/webhook/webhook_exporter.h"
 
 namespace ztai {
 
@@ -59,7 +65,13 @@ const ExporterRegistry& builtin_exporters() {
   static const ExporterRegistry registry = [] {
     ExporterRegistry r;
     for (auto [name, factory] : {std::pair<const char*, ExporterFactory>{"stdout", make_stdout_exporter},
-                                 std::pair<const char*, ExporterFactory>{"file", make_file_exporter}}) {
+                                 {"file", make_file_exporter},
+                                 {"syslog", make_syslog_exporter},
+                                 {"relp", make_relp_exporter},
+                                 {"splunk_hec", make_splunk_hec_exporter},
+                                 {"elasticsearch", make_elasticsearch_exporter},
+                                 {"otlp", make_otlp_exporter},
+                                 {"webhook", make_webhook_exporter}}) {
       if (Status s = r.add(name, factory); !s) throw std::logic_error(s.error().message());
     }
     return r;

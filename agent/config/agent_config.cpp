@@ -107,6 +107,99 @@ Status parse_rules(YamlMap& root, RulesSettings& r) {
   return m->finish();
 }
 
+Status parse_file_sensor(YamlMap& root, FileSensorSettings& f) {
+  auto m = root.get_map("file_sensor");
+  if (!m) return m.error();
+  auto mode = m->get_string("mode", f.mode);
+  if (!mode) return mode.error();
+  if (*mode != "rules" && *mode != "all" && *mode != "off") {
+    return make_error(ErrorCode::kInvalidArgument, "{}: file_sensor.mode: '{}' is not one of rules, all, off",
+                      m->where(m->get("mode")), *mode);
+  }
+  f.mode = *mode;
+  YAML::Node watch = m->get("watch");
+  auto patterns = m->get_string_list("watch");
+  if (!patterns) return patterns.error();
+  for (size_t i = 0; i < patterns->size(); ++i) {
+    auto p = parse_path_pattern((*patterns)[i]);
+    if (!p) return p.error().context(m->where(watch[i]));
+    f.watch.push_back(*p);
+  }
+  return m->finish();
+}
+
+Status parse_kubernetes(YamlMap& identity, KubernetesSettings& k) {
+  auto m = identity.get_map("kubernetes");
+  if (!m) return m.error();
+  const KubernetesSettings d;
+  auto enabled = m->get_string("enabled", d.enabled);
+  auto server = m->get_string("api_server", d.api_server);
+  auto kubeconfig = m->get_string("kubeconfig", d.kubeconfig);
+  auto token = m->get_string("token_file", d.token_file);
+  auto ca = m->get_string("ca_file", d.ca_file);
+  auto timeout = m->get_uint("watch_timeout_seconds", d.watch_timeout_seconds, 10, 3600);
+  auto retry = m->get_uint("retry_max_seconds", d.retry_max_seconds, 1, 600);
+  for (const Error* e : {enabled ? nullptr : &enabled.error(), server ? nullptr : &server.error(),
+                         kubeconfig ? nullptr : &kubeconfig.error(), token ? nullptr : &token.error(),
+                         ca ? nullptr : &ca.error(), timeout ? nullptr : &timeout.error(),
+                         retry ? nullptr : &retry.error()}) {
+    if (e) return *e;
+  }
+  if (*enabled != "auto" && *enabled != "true" && *enabled != "false") {
+    return make_error(ErrorCode::kInvalidArgument, "{}: identity.kubernetes.enabled: '{}' is not auto, true or false",
+                      m->where(m->get("enabled")), *enabled);
+  }
+  k.enabled = *enabled;
+  k.api_server = *server;
+  k.kubeconfig = *kubeconfig;
+  k.token_file = *token;
+  k.ca_file = *ca;
+  k.watch_timeout_seconds = static_cast<uint32_t>(*timeout);
+  k.retry_max_seconds = static_cast<uint32_t>(*retry);
+  return m->finish();
+}
+
+Status parse_exe_hash(YamlMap& identity, ExeHashSettings& h) {
+  auto m = identity.get_map("exe_hash");
+  if (!m) return m.error();
+  const ExeHashSettings d;
+  auto enabled = m->get_bool("enabled", d.enabled);
+  if (!enabled) return enabled.error();
+  auto max = m->get_uint("max_file_bytes", d.max_file_bytes, 4096, 1ull << 40);
+  if (!max) return max.error();
+  auto cache = m->get_uint("cache_entries", d.cache_entries, 16, 1u << 24);
+  if (!cache) return cache.error();
+  h.enabled = *enabled;
+  h.max_file_bytes = *max;
+  h.cache_entries = static_cast<uint32_t>(*cache);
+  return m->finish();
+}
+
+Status parse_identity(YamlMap& root, IdentitySettings& i) {
+  auto m = root.get_map("identity");
+  if (!m) return m.error();
+  const IdentitySettings d;
+  auto domain = m->get_string("trust_domain", d.trust_domain);
+  if (!domain) return domain.error();
+  // SPIFFE trust domains: lower-case letters, digits, '.', '-' and '_' (SPIFFE ID spec, 2.1).
+  if (domain->empty() || domain->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_") != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "{}: identity.trust_domain: '{}' may hold only lower-case letters, digits, '.', '-' and '_'",
+                      m->where(m->get("trust_domain")), *domain);
+  }
+  auto node = m->get_string("node_name", d.node_name);
+  if (!node) return node.error();
+  auto max = m->get_uint("max_cgroups", d.max_cgroups, 256, 1u << 24);
+  if (!max) return max.error();
+  i.trust_domain = *domain;
+  i.node_name = *node;
+  i.max_cgroups = static_cast<uint32_t>(*max);
+  for (Status s : {parse_kubernetes(*m, i.kubernetes), parse_exe_hash(*m, i.exe_hash), m->finish()}) {
+    if (!s) return s.error();
+  }
+  return {};
+}
+
 }  // namespace
 
 AgentConfig default_agent_config() {
@@ -127,8 +220,9 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
                       m->where(m->get("log_level")), *level);
   }
   c.log_level = *level;
-  for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table),
-                   parse_output(*m, c.output), parse_rules(*m, c.rules), m->finish()}) {
+  for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
+                   parse_output(*m, c.output), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
+                   m->finish()}) {
     if (!s) return s.error();
   }
   if (c.output.outputs.empty()) c.output.outputs.push_back(YAML::Load("{type: stdout}"));

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "agent/common/path_pattern.h"
 #include "agent/common/result.h"
 #include "agent/identity/process_table.h"
 
@@ -41,13 +42,46 @@ struct RulesSettings {
   bool paths_required = false;
 };
 
+// What the file sensor emits, besides what loaded rules and policies ask for.
+struct FileSensorSettings {
+  std::string mode = "rules";  // rules: only paths rules/policies name; all: every file event; off
+  std::vector<PathPattern> watch;  // always emitted: exact paths, prefixes (/dir/*), suffixes (*.gguf)
+};
+
+// Workload identity: cgroups, Kubernetes pod metadata, SPIFFE ids, executable hashes.
+struct KubernetesSettings {
+  std::string enabled = "auto";  // auto: in a pod or with a kubeconfig; true: required; false: off
+  std::string api_server;        // overrides the in-cluster address or the kubeconfig's
+  std::string kubeconfig;        // used instead of the service account when set
+  std::string token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  uint32_t watch_timeout_seconds = 300;
+  uint32_t retry_max_seconds = 30;
+};
+
+struct ExeHashSettings {
+  bool enabled = true;
+  uint64_t max_file_bytes = 256ull << 20;  // larger executables are not hashed (flagged too_large)
+  uint32_t cache_entries = 16384;
+};
+
+struct IdentitySettings {
+  std::string trust_domain = "cluster.local";
+  std::string node_name;  // empty: $NODE_NAME, else the host name
+  uint32_t max_cgroups = 65536;
+  KubernetesSettings kubernetes;
+  ExeHashSettings exe_hash;
+};
+
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
   KernelSettings kernel;
   ProcessTableConfig process_table;
+  IdentitySettings identity;
   OutputSettings output;
   RulesSettings rules;
+  FileSensorSettings file_sensor;
 };
 
 // Outputs default to one stdout output when the file names none.

@@ -3,6 +3,9 @@
 #include <array>
 #include <cstring>
 
+#include "agent/events/cgroup_decoder.h"
+#include "agent/events/file_decoder.h"
+#include "agent/events/net_decoder.h"
 #include "agent/events/process_decoder.h"
 #include "bpf/abi/events.h"
 
@@ -17,6 +20,13 @@ constexpr std::array<DecodeFn, ZTAI_EVENT_TYPE_MAX> kDecoders = [] {
   t[ZTAI_EVENT_PROCESS_EXEC] = decode_exec;
   t[ZTAI_EVENT_PROCESS_FORK] = decode_fork;
   t[ZTAI_EVENT_PROCESS_EXIT] = decode_exit;
+  t[ZTAI_EVENT_CGROUP_MKDIR] = decode_cgroup;
+  t[ZTAI_EVENT_CGROUP_RMDIR] = decode_cgroup;
+  t[ZTAI_EVENT_FILE] = decode_file;
+  for (int type = ZTAI_EVENT_NET_CONNECT; type <= ZTAI_EVENT_NET_CLOSE; ++type) t[type] = decode_net;
+  t[ZTAI_EVENT_DNS] = decode_dns;
+  t[ZTAI_EVENT_IO_URING_SETUP] = decode_io_uring_setup;
+  t[ZTAI_EVENT_RAW_SOCKET] = decode_raw_socket;
   return t;
 }();
 
@@ -51,6 +61,35 @@ std::string_view event_type_name(EventType type) {
     case EventType::kExec: return "execve";
     case EventType::kFork: return "clone";
     case EventType::kExit: return "procexit";
+    case EventType::kCgroupMkdir: return "cgroup_mkdir";
+    case EventType::kCgroupRmdir: return "cgroup_rmdir";
+    case EventType::kOpen: return "open";
+    case EventType::kOpenat: return "openat";
+    case EventType::kOpenat2: return "openat2";
+    case EventType::kCreat: return "creat";
+    case EventType::kUnlink: return "unlink";
+    case EventType::kUnlinkat: return "unlinkat";
+    case EventType::kRename: return "rename";
+    case EventType::kRenameat: return "renameat";
+    case EventType::kRenameat2: return "renameat2";
+    case EventType::kChmod: return "chmod";
+    case EventType::kFchmod: return "fchmod";
+    case EventType::kFchmodat: return "fchmodat";
+    case EventType::kChown: return "chown";
+    case EventType::kLchown: return "lchown";
+    case EventType::kFchown: return "fchown";
+    case EventType::kFchownat: return "fchownat";
+    case EventType::kMemfdCreate: return "memfd_create";
+    case EventType::kConnect: return "connect";
+    case EventType::kAccept: return "accept";
+    case EventType::kBind: return "bind";
+    case EventType::kListen: return "listen";
+    case EventType::kSendto: return "sendto";
+    case EventType::kSendmsg: return "sendmsg";
+    case EventType::kTcpClose: return "tcp_close";
+    case EventType::kDns: return "dns";
+    case EventType::kIoUringSetup: return "io_uring_setup";
+    case EventType::kRawSocket: return "raw_socket";
   }
   return "unknown";
 }

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "agent/events/net_payloads.h"
+
 namespace ztai {
 
 // tgid + start of the thread-group leader in USER_HZ ticks: see bpf/abi/events.h.
@@ -30,6 +32,38 @@ enum class EventType : uint16_t {
   kExec = 1,
   kFork = 2,
   kExit = 3,
+  kCgroupMkdir = 4,
+  kCgroupRmdir = 5,
+  // File syscalls share one record type; each has its own event type so that evt.type names the
+  // syscall as Falco does. 100 + enum ztai_file_syscall.
+  kOpen = 101,
+  kOpenat,
+  kOpenat2,
+  kCreat,
+  kUnlink,
+  kUnlinkat,
+  kRename,
+  kRenameat,
+  kRenameat2,
+  kChmod,
+  kFchmod,
+  kFchmodat,
+  kChown,
+  kLchown,
+  kFchown,
+  kFchownat,
+  kMemfdCreate,
+  // Network, DNS and blind spots: the record type's number.
+  kConnect = 7,
+  kAccept = 8,
+  kBind = 9,
+  kListen = 10,
+  kSendto = 11,
+  kSendmsg = 12,
+  kTcpClose = 13,
+  kDns = 14,
+  kIoUringSetup = 15,
+  kRawSocket = 16,
 };
 
 // evt.type as rules and outputs name it; Falco's names where Falco has the event.
@@ -72,9 +106,35 @@ struct ExitPayload {
   bool core_dumped() const { return (status & 0x80) != 0; }
 };
 
+// cgroup_mkdir / cgroup_rmdir: the header's type tells which.
+struct CgroupPayload {
+  uint64_t id = 0;  // the directory's inode
+  uint32_t level = 0;
+  std::string path;  // relative to the hierarchy root, as the acting task's cgroup namespace sees it
+  bool path_truncated = false;
+};
+
+// A file syscall (see EventType kOpen..kMemfdCreate for which).
+struct FilePayload {
+  int64_t res = 0;  // fd or 0 on success, -errno on failure
+  uint32_t flags = 0;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string path;   // absolute and lexically normalised ("." and ".." folded)
+  std::string path2;  // renames: the new path
+  bool path_resolved = false;   // it was relative and joined to the cwd or dirfd
+  bool path_truncated = false;
+  bool path_unreadable = false;
+
+  bool ok() const { return res >= 0; }
+};
+
 struct Event {
   EventHeader hdr;
-  std::variant<ExecPayload, ForkPayload, ExitPayload> payload;
+  std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
+               IoUringSetupPayload, RawSocketPayload>
+      payload;
 
   template <typename T>
   const T* as() const {

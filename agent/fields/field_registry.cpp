@@ -1,6 +1,9 @@
 #include "agent/fields/field_registry.h"
 
+#include "agent/fields/file_fields.h"
+#include "agent/fields/net_fields.h"
 #include "agent/fields/process_fields.h"
+#include "agent/fields/workload_fields.h"
 
 namespace ztai {
 
@@ -66,6 +69,9 @@ const FieldRegistry& builtin_fields() {
   static const FieldRegistry registry = [] {
     FieldRegistry r;
     add_process_fields(r);
+    add_file_fields(r);
+    add_net_fields(r);
+    add_workload_fields(r);
     return r;
   }();
   return registry;

@@ -12,6 +12,8 @@
 #include "agent/events/event.h"
 #include "agent/fields/field_value.h"
 #include "agent/identity/process_table.h"
+#include "agent/identity/workload.h"
+#include "agent/protocols/dns/dns_names.h"
 
 namespace ztai {
 
@@ -26,6 +28,10 @@ struct EventContext {
   const ProcessInfo* proc;
   const ProcessTable& processes;
   const BootClock& clock;
+  // The acting workload; nullptr only where no resolver runs (workload fields are then absent).
+  const WorkloadIdentity* workload = nullptr;
+  // Addresses learnt from DNS answers, for net.dns.names; nullptr where no table is kept.
+  const dns::NameTable* dns_names = nullptr;
 };
 
 using FieldExtractor = FieldValue (*)(const EventContext& ctx, std::string_view index);

@@ -1,10 +1,25 @@
 #include "agent/fields/process_fields.h"
 
 #include <charconv>
+#include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace ztai {
 namespace {
+
+// The return value of events that carry one (payloads with a `res` member).
+std::optional<int64_t> syscall_result(const Event& e) {
+  return std::visit(
+      [](const auto& p) -> std::optional<int64_t> {
+        if constexpr (requires { p.res; }) {
+          return static_cast<int64_t>(p.res);
+        } else {
+          return std::nullopt;
+        }
+      },
+      e.payload);
+}
 
 std::string join_args(const std::vector<std::string>& argv, size_t from) {
   std::string out;
@@ -85,10 +100,19 @@ void add_process_fields(FieldRegistry& r) {
           [](const EventContext& c, std::string_view) -> FieldValue {
             return c.clock.to_unix_ns(c.event.hdr.boot_ns);
           }});
-  add(r, {"evt.res", T::kString, "Result: SUCCESS, or the error name of a failed call",
+  add(r, {"evt.res", T::kString, "Result: SUCCESS, or the errno name of a failed call (ENOENT...)",
           [](const EventContext& c, std::string_view) -> FieldValue {
             if (c.event.as<ExecPayload>()) return std::string("SUCCESS");  // only successful execs are seen
-            return {};
+            auto res = syscall_result(c.event);
+            if (!res) return {};
+            if (*res >= 0) return std::string("SUCCESS");
+            const char* name = strerrorname_np(static_cast<int>(-*res));
+            return name ? std::string(name) : std::to_string(*res);
+          }});
+  add(r, {"evt.rawres", T::kInt, "Return value of the syscall (negative errno on failure)",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            auto res = syscall_result(c.event);
+            return res ? FieldValue(*res) : FieldValue();
           }});
   // Falco rules test evt.dir = < to pick the exit of a syscall; the sensor only reports completed
   // calls, so rules written for Falco keep working.

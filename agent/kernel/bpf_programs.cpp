@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -44,7 +45,13 @@ std::string last_libbpf_warning() {
 Error load_error(int err) {
   std::string libbpf = last_libbpf_warning();
   std::string detail = libbpf.empty() ? "" : fmt::format(" (libbpf: {})", libbpf);
-  if (err == EPERM || err == EACCES) {
+  if (err == EACCES) {
+    return make_error(ErrorCode::kKernel,
+                      "the kernel's verifier rejected one of ztai's BPF programs (EACCES): this kernel cannot check it "
+                      "as built; run with --log-level debug for the verifier's log{}",
+                      detail);
+  }
+  if (err == EPERM) {
     // libbpf suggests raising `ulimit -l`; on kernels that account BPF memory to the cgroup
     // (5.11+) that advice is wrong, and EPERM means the kernel forbids the program.
     return make_error(ErrorCode::kPermission,
@@ -86,9 +93,33 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   std::vector<Family> families = {
       {"process", "tp_btf", true,
        {skel->progs.process_exec, skel->progs.process_fork, skel->progs.process_exit}},
+      // Without it the identity cache still works (scan and lookup by id), but misses removals.
+      {"cgroup", "tp_btf", false, {skel->progs.cgroup_mkdir, skel->progs.cgroup_rmdir}},
+      // Syscall exit tracepoints reading the arguments from the saved user registers.
+      {"file", "task_pt_regs", false,
+       {skel->progs.file_exit_open, skel->progs.file_exit_openat, skel->progs.file_exit_openat2,
+        skel->progs.file_exit_creat, skel->progs.file_exit_unlink, skel->progs.file_exit_unlinkat,
+        skel->progs.file_exit_rename, skel->progs.file_exit_renameat, skel->progs.file_exit_renameat2,
+        skel->progs.file_exit_chmod, skel->progs.file_exit_fchmod, skel->progs.file_exit_fchmodat,
+        skel->progs.file_exit_chown, skel->progs.file_exit_lchown, skel->progs.file_exit_fchown,
+        skel->progs.file_exit_fchownat, skel->progs.file_exit_memfd_create}},
+      {"net", "tracepoint", false,
+       {skel->progs.net_enter_connect, skel->progs.net_exit_connect, skel->progs.net_sock_state,
+        skel->progs.net_exit_accept, skel->progs.net_exit_accept4, skel->progs.net_enter_bind,
+        skel->progs.net_exit_bind, skel->progs.net_enter_listen, skel->progs.net_exit_listen,
+        skel->progs.net_enter_sendto, skel->progs.net_exit_sendto, skel->progs.net_enter_sendmsg,
+        skel->progs.net_exit_sendmsg}},
+      // DNS answers as they are copied to the receiver, whatever call reads them.
+      {"dns", "tp_btf", false, {skel->progs.dns_recv}},
+      {"blindspot", "tracepoint", false,
+       {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
+        skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
   };
   for (Family& f : families) {
-    if (features.has(f.needs)) continue;
+    if (features.has(f.needs)) {
+      self->loaded_families_.emplace_back(f.name);
+      continue;
+    }
     const Feature* why = features.find(f.needs);
     std::string reason = why ? why->detail : "not probed";
     if (f.required) {
@@ -114,6 +145,15 @@ BpfPrograms::~BpfPrograms() { ztai_bpf__destroy(skel_); }
 int BpfPrograms::control_ring_fd() const { return bpf_map__fd(skel_->maps.control_rb); }
 int BpfPrograms::data_ring_fd() const { return bpf_map__fd(skel_->maps.data_rb); }
 
+bool BpfPrograms::family_loaded(std::string_view family) const {
+  return std::find(loaded_families_.begin(), loaded_families_.end(), family) != loaded_families_.end();
+}
+
+FileFilter BpfPrograms::file_filter() const {
+  return FileFilter(bpf_map__fd(skel_->maps.file_filter_config), bpf_map__fd(skel_->maps.file_prefixes),
+                    bpf_map__fd(skel_->maps.file_suffixes), bpf_map__fd(skel_->maps.file_cgroups));
+}
+
 Result<KernelCounters> BpfPrograms::read_counters() const {
   int ncpus = libbpf_num_possible_cpus();
   if (ncpus <= 0) return make_error(ErrorCode::kKernel, "cannot count possible CPUs: {}", strerror(-ncpus));
@@ -128,6 +168,8 @@ Result<KernelCounters> BpfPrograms::read_counters() const {
     sum.control_drops += c.ring_drops[ZTAI_RING_CONTROL];
     sum.data_drops += c.ring_drops[ZTAI_RING_DATA];
     sum.read_errors += c.read_errors;
+    sum.file_filtered += c.file_filtered;
+    sum.net_untracked += c.net_untracked;
   }
   return sum;
 }

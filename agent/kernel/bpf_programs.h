@@ -10,6 +10,7 @@
 
 #include "agent/common/result.h"
 #include "agent/kernel/features.h"
+#include "agent/kernel/file_filter.h"
 
 struct ztai_bpf;
 
@@ -27,6 +28,8 @@ struct KernelCounters {
   uint64_t control_drops = 0;
   uint64_t data_drops = 0;
   uint64_t read_errors = 0;
+  uint64_t file_filtered = 0;  // file events dropped in the kernel: no rule or policy wanted them
+  uint64_t net_untracked = 0;  // TCP connections whose outcome or close could not be tracked
 };
 
 class BpfPrograms {
@@ -38,6 +41,10 @@ class BpfPrograms {
 
   int control_ring_fd() const;
   int data_ring_fd() const;
+  // Whether a program family ("process", "file"...) was loaded, or switched off for this kernel.
+  bool family_loaded(std::string_view family) const;
+  // The file sensor's in-kernel filter; it emits nothing until interest is applied.
+  FileFilter file_filter() const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.
@@ -48,6 +55,7 @@ class BpfPrograms {
 
   ztai_bpf* skel_;
   std::vector<std::string> attached_;
+  std::vector<std::string> loaded_families_;
 };
 
 }  // namespace ztai

@@ -103,6 +103,12 @@ KernelFeatures probe_kernel_features() {
     out.features.push_back({"ringbuf", r == 1, r == 1 ? "" : "the kernel has no BPF ring buffer (5.8+)"});
   }
   {
+    // The file sensor reads syscall arguments at exit from the saved user registers (5.15+).
+    int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, nullptr);
+    out.features.push_back(
+        {"task_pt_regs", r == 1, r == 1 ? "" : "bpf_task_pt_regs is not available to tracepoints (5.15+)"});
+  }
+  {
     int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal, nullptr);
     out.features.push_back({"send_signal", r == 1, r == 1 ? "" : "bpf_send_signal is not available (5.3+)"});
   }

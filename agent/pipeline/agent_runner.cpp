@@ -5,6 +5,7 @@
 #include "agent/common/clock.h"
 #include "agent/common/log.h"
 #include "agent/common/mounts.h"
+#include "agent/identity/identity_service.h"
 #include "agent/identity/procfs.h"
 #include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/preflight.h"
@@ -37,6 +38,9 @@ class DropWatch {
                      static_cast<double>(c->data_drops)});
       out.push_back({"ztai_kernel_read_errors_total", "Kernel reads that failed (records went out incomplete)",
                      MetricKind::kCounter, {}, static_cast<double>(c->read_errors)});
+      out.push_back({"ztai_kernel_net_untracked_total",
+                     "TCP connections the kernel could not track (map full): their outcome or close went unreported",
+                     MetricKind::kCounter, {}, static_cast<double>(c->net_untracked)});
     });
   }
 
@@ -59,6 +63,16 @@ class DropWatch {
 };
 
 Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks);
+
+// What the kernel's file filter lets through. Rules name paths through `file_sensor.watch` until
+// the rule compiler reports the paths its rules constrain.
+FileInterest file_interest(const FileSensorSettings& settings) {
+  FileInterest interest;
+  interest.enabled = settings.mode != "off" && (settings.mode == "all" || !settings.watch.empty());
+  interest.all_paths = settings.mode == "all";
+  interest.patterns = settings.watch;
+  return interest;
+}
 
 }  // namespace
 
@@ -113,15 +127,22 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   loader.self_tgid = static_cast<uint32_t>(getpid());
   auto programs = BpfPrograms::load(loader, features);
   if (!programs) return programs.error();
+  if ((*programs)->family_loaded("file")) {
+    if (Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor)); !s) return s;
+  }
 
   // Seed after attaching: a process started in between is in /proc or in the ring, never lost.
   std::string cgroup2;
   if (auto mounts = read_mounts()) cgroup2 = find_mount(*mounts, "cgroup2").value_or("");
   ProcessTable processes(config.process_table, host_name(), metrics);
   size_t seeded = processes.seed(Procfs("/proc", cgroup2));
+  // After attaching too: a cgroup made in between is in the scan or in a cgroup_mkdir record.
+  auto identity = IdentityService::start(config.identity, {host_name()}, metrics);
+  if (!identity) return identity.error();
 
   OutputStage output(std::move(*channels));
-  EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics);
+  EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics,
+                           &(*identity)->resolver());
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);

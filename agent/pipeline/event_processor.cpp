@@ -6,6 +6,7 @@
 #include "agent/events/decoder.h"
 
 #include <unistd.h>
+#include "agent/fields/workload_fields.h"
 
 namespace ztai {
 
@@ -21,26 +22,69 @@ const std::vector<std::string>& event_output_fields(EventType type) {
   static const std::vector<std::string> kExit = {
       "evt.type",     "evt.time",     "proc.pid",       "proc.tid",        "proc.ppid",  "proc.name",
       "proc.exepath", "proc.exec_id", "proc.exit_code", "proc.exit_signal", "proc.core_dumped", "cgroup.id"};
+  static const std::vector<std::string> kCgroup = {"evt.type", "evt.time", "proc.pid", "proc.name", "proc.exec_id",
+                                                   "evt.arg.cgroup_id", "evt.arg.cgroup_path", "cgroup.id"};
+  // Every event says which workload acted.
+  auto with_workload = [](std::vector<std::string> names) {
+    for (const std::string& f : workload_output_fields()) names.push_back(f);
+    return names;
+  };
+  static const std::vector<std::string> kExecAll = with_workload(kExec);
+  static const std::vector<std::string> kForkAll = with_workload(kFork);
+  static const std::vector<std::string> kExitAll = with_workload(kExit);
+  static const std::vector<std::string> kCgroupAll = with_workload(kCgroup);
+  static const std::vector<std::string> kFileAll = with_workload(
+      {"evt.type", "evt.time", "evt.res", "evt.rawres", "fd.name", "fd.directory", "fd.filename", "evt.arg.newpath",
+       "evt.arg.flags", "evt.arg.mode", "evt.arg.uid", "evt.arg.gid", "proc.pid", "proc.tid", "proc.ppid",
+       "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kNetAll = with_workload(
+      {"evt.type", "evt.time", "evt.res", "evt.rawres", "net.proto", "net.sip", "net.sport", "net.dip", "net.dport",
+       "net.nonblocking", "net.bytes_out", "net.bytes_in", "net.dns.names", "fd.num", "proc.pid", "proc.tid",
+       "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid",
+       "cgroup.id"});
+  static const std::vector<std::string> kDnsAll = with_workload(
+      {"evt.type", "evt.time", "net.dns.query", "net.dns.qtype", "net.dns.rcode", "net.dns.answers", "net.dns.error",
+       "net.proto", "net.sip", "net.sport", "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.name",
+       "proc.exepath", "proc.cmdline", "proc.exec_id", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kBlindSpotAll = with_workload(
+      {"evt.type", "evt.time", "evt.res", "evt.rawres", "evt.arg.entries", "evt.arg.setup_flags", "evt.arg.domain",
+       "evt.arg.type", "evt.arg.proto", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath",
+       "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   switch (type) {
-    case EventType::kExec: return kExec;
-    case EventType::kFork: return kFork;
-    case EventType::kExit: return kExit;
+    case EventType::kConnect:
+    case EventType::kAccept:
+    case EventType::kBind:
+    case EventType::kListen:
+    case EventType::kSendto:
+    case EventType::kSendmsg:
+    case EventType::kTcpClose: return kNetAll;
+    case EventType::kDns: return kDnsAll;
+    case EventType::kIoUringSetup:
+    case EventType::kRawSocket: return kBlindSpotAll;
+    case EventType::kExec: return kExecAll;
+    case EventType::kFork: return kForkAll;
+    case EventType::kExit: return kExitAll;
+    case EventType::kCgroupMkdir:
+    case EventType::kCgroupRmdir: return kCgroupAll;
+    default: break;
   }
-  return kExec;
+  if (static_cast<uint16_t>(type) > static_cast<uint16_t>(EventType::kOpen) - 1 &&
+      static_cast<uint16_t>(type) <= static_cast<uint16_t>(EventType::kMemfdCreate)) {
+    return kFileAll;
+  }
+  return kExecAll;
 }
 
 EventProcessor::EventProcessor(EventProcessorSettings settings, ProcessTable& processes, OutputStage& output,
-                               const BootClock& clock, MetricsRegistry& metrics)
+                               const BootClock& clock, MetricsRegistry& metrics, WorkloadResolver* workloads)
     : settings_(std::move(settings)),
       processes_(processes),
       output_(output),
       clock_(clock),
+      workloads_(workloads),
       fields_(builtin_fields()),
+      metrics_(metrics),
       decode_errors_(metrics.counter("ztai_decode_errors_total", "Kernel records that could not be decoded")) {
-  for (EventType t : {EventType::kExec, EventType::kFork, EventType::kExit}) {
-    events_by_type_[static_cast<size_t>(t)] = &metrics.counter(
-        "ztai_events_total", "Events received from the kernel", {{"type", std::string(event_type_name(t))}});
-  }
 }
 
 void EventProcessor::on_record(std::span<const std::byte> record) {
@@ -54,11 +98,20 @@ void EventProcessor::on_record(std::span<const std::byte> record) {
 }
 
 void EventProcessor::on_event(const Event& event) {
-  if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size() && events_by_type_[i]) {
-    events_by_type_[i]->inc();
+  if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size()) {
+    Counter*& c = events_by_type_[i];
+    if (!c) {
+      c = &metrics_.counter("ztai_events_total", "Events received from the kernel",
+                            {{"type", std::string(event_type_name(event.hdr.type))}});
+    }
+    c->inc();
   }
   const ProcessInfo* proc = processes_.apply(event);
-  EventContext ctx{event, proc, processes_, clock_};
+  const WorkloadIdentity* workload = workloads_ ? workloads_->resolve(event) : nullptr;
+  if (const DnsPayload* dns = event.as<DnsPayload>(); dns && dns->message) {
+    dns_names_.learn(*dns->message, event.hdr.boot_ns);
+  }
+  EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_};
   evaluate_rules(ctx);
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }

@@ -9,7 +9,9 @@
 #include "agent/common/clock.h"
 #include "agent/fields/field_registry.h"
 #include "agent/identity/process_table.h"
+#include "agent/identity/workload_resolver.h"
 #include "agent/kernel/ring_reader.h"
+#include "agent/protocols/dns/dns_names.h"
 #include "agent/pipeline/metrics.h"
 #include "agent/pipeline/output_stage.h"
 #include "agent/rules/alert_limiter.h"
@@ -25,7 +27,7 @@ struct EventProcessorSettings {
 class EventProcessor : public RecordSink {
  public:
   EventProcessor(EventProcessorSettings settings, ProcessTable& processes, OutputStage& output,
-                 const BootClock& clock, MetricsRegistry& metrics);
+                 const BootClock& clock, MetricsRegistry& metrics, WorkloadResolver* workloads = nullptr);
 
   // Evaluate rules after each event's process table update: the set published to the handoff
   // (before the first event, then on each reload) is swapped in between two events.
@@ -43,7 +45,9 @@ class EventProcessor : public RecordSink {
   ProcessTable& processes_;
   OutputStage& output_;
   const BootClock& clock_;
+  WorkloadResolver* workloads_;
   const FieldRegistry& fields_;
+  MetricsRegistry& metrics_;
   Counter& decode_errors_;
   void evaluate_rules(const EventContext& ctx);
 
@@ -54,7 +58,9 @@ class EventProcessor : public RecordSink {
   std::optional<rules::Responder> responder_;
   Counter* alerts_ = nullptr;
   Gauge* rules_loaded_ = nullptr;
-  std::array<Counter*, 4> events_by_type_{};
+  std::array<Counter*, 256> events_by_type_{};
+  // Learnt from the dns events this processor sees, read by net.dns.names.
+  dns::NameTable dns_names_;  // by EventType value, created on first sight
 };
 
 // The fields an event record lists, per event type.

@@ -15,6 +15,8 @@ namespace {
 
 // Macros can reference each other many times: bound what one rule may expand to.
 constexpr size_t kMaxNodes = 100'000;
+constexpr size_t kMaxTotalNodes = 10'000'000;
+constexpr size_t kMaxTotalItems = 10'000'000;
 constexpr size_t kMaxExpandedItems = 1'000'000;
 constexpr size_t kMaxListNesting = 16;
 
@@ -166,6 +168,12 @@ class Compiler {
       if (nodes_ == kMaxNodes + 1) s.error(n.offset, "", fmt::format("condition expands to more than {} terms", kMaxNodes));
       return std::nullopt;
     }
+    if (++total_nodes_ > kMaxTotalNodes) {
+      if (total_nodes_ == kMaxTotalNodes + 1) {
+        s.error(n.offset, "", fmt::format("the rules expand to more than {} terms in all", kMaxTotalNodes));
+      }
+      return std::nullopt;
+    }
     switch (n.kind) {
       case Node::Kind::kAnd:
       case Node::Kind::kOr: {
@@ -237,6 +245,10 @@ class Compiler {
       }
       if (out.size() > kMaxExpandedItems) {
         s.error(offset, list.name, fmt::format("lists expand to more than {} items", kMaxExpandedItems));
+        return false;
+      }
+      if (++total_items_ > kMaxTotalItems) {
+        s.error(offset, list.name, fmt::format("the rules' lists expand to more than {} items in all", kMaxTotalItems));
         return false;
       }
     }
@@ -485,6 +497,8 @@ class Compiler {
   std::map<std::string, MacroState, std::less<>> macros_;
   std::vector<std::string> stack_;
   size_t nodes_ = 0;
+  size_t total_nodes_ = 0;
+  size_t total_items_ = 0;
   std::vector<FieldRef> fields_;
   std::unordered_map<std::string, uint32_t> field_ids_;
   std::vector<uint32_t> used_;  // fields the rule being compiled names, output first

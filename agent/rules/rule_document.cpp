@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,9 @@ namespace {
 
 // Rule files are read whole; anything this large is a mistake or an attack.
 constexpr size_t kMaxFileBytes = 16u << 20;
+constexpr size_t kMaxItems = 100'000;
+constexpr size_t kMaxListItems = 1'000'000;
+constexpr size_t kMaxTextBytes = 64u << 20;
 
 class ItemReader {
  public:
@@ -243,9 +247,24 @@ void RuleDocument::add_text(const std::string& text, const std::string& name, Di
   for (const YAML::Node& item : root) add_item(item, file, diags);
 }
 
+bool RuleDocument::over_budget(const Where& where, size_t list_items, size_t text_bytes, Diagnostics& diags) {
+  list_items_ += list_items;
+  text_bytes_ += text_bytes;
+  if (items_ <= kMaxItems && list_items_ <= kMaxListItems && text_bytes_ <= kMaxTextBytes) return false;
+  if (!std::exchange(budget_reported_, true)) {
+    diags.error(where.str(), "",
+                fmt::format("the rule files hold more than {} items, {} list items or {} bytes of conditions and "
+                            "outputs; the rest is not loaded",
+                            kMaxItems, kMaxListItems, kMaxTextBytes));
+  }
+  return true;
+}
+
 void RuleDocument::add_item(const YAML::Node& item, const std::shared_ptr<const SourceFile>& file,
                             Diagnostics& diags) {
   Where where{file, item.Mark()};
+  ++items_;
+  if (over_budget(where, 0, 0, diags)) return;
   if (!item.IsMap()) {
     diags.error(where.str(), "", "each item must be a mapping with rule, macro or list");
     return;
@@ -271,6 +290,7 @@ void RuleDocument::add_list(const YAML::Node& item, const Where& where, Diagnost
   std::map<std::string, std::string> ov;
   if (!r.boolean("append", append) || !r.strings("items", items) || !r.overrides(ov)) return;
   if (!ov.empty() && !r.check_override(ov, "list", {"items"}, {"items"})) return;
+  if (over_budget(where, items.size(), 0, diags)) return;
   for (std::string& i : items) i = unquote(std::move(i));
   auto existing = list_index_.find(name);
   if (append || ov.count("items")) {
@@ -303,6 +323,7 @@ void RuleDocument::add_macro(const YAML::Node& item, const Where& where, Diagnos
   if (!r.boolean("append", append) || !r.text("condition", cond) || !r.overrides(ov)) return;
   if (!ov.empty() && !r.check_override(ov, "macro", {"condition"}, {"condition"})) return;
   if (!r.has("condition")) return r.error(item["macro"], "a macro needs a condition");
+  if (over_budget(where, 0, cond.text().size(), diags)) return;
   auto existing = macro_index_.find(name);
   if (append || ov.count("condition")) {
     if (existing == macro_index_.end()) {
@@ -348,6 +369,7 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
     return;
   }
   if (r.has("actions")) def.actions_where = r.at(item["actions"]);
+  if (over_budget(where, 0, def.condition.text().size() + def.output.text().size(), diags)) return;
   if (!priority.empty()) {
     auto p = parse_priority(priority);
     if (!p) return r.error(item["priority"], fmt::format("unknown priority '{}'", priority));

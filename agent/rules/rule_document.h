@@ -68,6 +68,14 @@ class RuleDocument {
   void add_macro(const YAML::Node& item, const Where& where, Diagnostics& diags);
   void add_rule(const YAML::Node& item, const Where& where, Diagnostics& diags);
 
+  // YAML aliases let a small file repeat a big list or condition many times: the totals are
+  // bounded, not only each file's size.
+  bool over_budget(const Where& where, size_t list_items, size_t text_bytes, Diagnostics& diags);
+
+  size_t items_ = 0;
+  size_t list_items_ = 0;
+  size_t text_bytes_ = 0;
+  bool budget_reported_ = false;
   std::vector<ListDef> lists_;
   std::vector<MacroDef> macros_;
   std::vector<RuleDef> rules_;

@@ -14,6 +14,19 @@ enum ztai_event_type {
 	ZTAI_EVENT_PROCESS_EXEC = 1,
 	ZTAI_EVENT_PROCESS_FORK = 2,
 	ZTAI_EVENT_PROCESS_EXIT = 3,
+	ZTAI_EVENT_CGROUP_MKDIR = 4,
+	ZTAI_EVENT_CGROUP_RMDIR = 5,
+	ZTAI_EVENT_FILE = 6,
+	ZTAI_EVENT_NET_CONNECT = 7,
+	ZTAI_EVENT_NET_ACCEPT = 8,
+	ZTAI_EVENT_NET_BIND = 9,
+	ZTAI_EVENT_NET_LISTEN = 10,
+	ZTAI_EVENT_NET_SENDTO = 11,
+	ZTAI_EVENT_NET_SENDMSG = 12,
+	ZTAI_EVENT_NET_CLOSE = 13,
+	ZTAI_EVENT_DNS = 14,
+	ZTAI_EVENT_IO_URING_SETUP = 15,
+	ZTAI_EVENT_RAW_SOCKET = 16,
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 
@@ -98,6 +111,162 @@ struct ztai_exit_event {
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_exit_event) == 56, "ztai_exit_event layout");
 
+/* A cgroup v2 directory was created or removed (cgroup_mkdir / cgroup_rmdir tracepoints).
+ * Header: the task that did it. The path is relative to the root of the hierarchy as that task's
+ * cgroup namespace sees it, so the agent checks it against the id before trusting it. */
+#define ZTAI_CGROUP_PATH_MAX 1024 /* TRACE_CGROUP_PATH_LEN in kernel/cgroup/cgroup.c */
+
+enum ztai_cgroup_flags {
+	ZTAI_CGROUP_PATH_TRUNCATED = 1 << 0, /* the path did not fit ZTAI_CGROUP_PATH_MAX */
+	ZTAI_CGROUP_PATH_UNREADABLE = 1 << 1,
+};
+
+struct ztai_cgroup_event {
+	struct ztai_event_header hdr;
+	__u64 id;        /* kernfs node id: the directory's inode, the value of bpf_get_current_cgroup_id() */
+	__u32 level;     /* depth below the root (the root is 0) */
+	__u16 flags;     /* enum ztai_cgroup_flags */
+	__u16 path_len;  /* bytes of path used, NUL included */
+	char path[ZTAI_CGROUP_PATH_MAX];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_cgroup_event) == 1088, "ztai_cgroup_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_cgroup_event, id) == 48, "cgroup.id offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_cgroup_event, path) == 64, "cgroup.path offset");
+
+/* File syscalls. One record type; `syscall` says which call it was, so evt.type can name it
+ * exactly as Falco does (open, openat, openat2, unlinkat...). */
+enum ztai_file_syscall {
+	ZTAI_FILE_OPEN = 1,
+	ZTAI_FILE_OPENAT,
+	ZTAI_FILE_OPENAT2,
+	ZTAI_FILE_CREAT,
+	ZTAI_FILE_UNLINK,
+	ZTAI_FILE_UNLINKAT,
+	ZTAI_FILE_RENAME,
+	ZTAI_FILE_RENAMEAT,
+	ZTAI_FILE_RENAMEAT2,
+	ZTAI_FILE_CHMOD,
+	ZTAI_FILE_FCHMOD,
+	ZTAI_FILE_FCHMODAT,
+	ZTAI_FILE_CHOWN,
+	ZTAI_FILE_LCHOWN,
+	ZTAI_FILE_FCHOWN,
+	ZTAI_FILE_FCHOWNAT,
+	ZTAI_FILE_MEMFD_CREATE,
+	ZTAI_FILE_SYSCALL_MAX,
+};
+
+enum ztai_file_path_flags {
+	ZTAI_PATH_RESOLVED = 1 << 0,   /* relative: joined to the cwd or the dirfd's directory */
+	ZTAI_PATH_TRUNCATED = 1 << 1,  /* longer than the record can carry */
+	ZTAI_PATH_UNREADABLE = 1 << 2, /* user memory or the directory walk could not be read */
+	ZTAI_PATH_FROM_FD = 1 << 3,    /* fchmod/fchown: the path of the open file */
+};
+
+/* Header: the calling process. Followed by data[]: path (path_len bytes, NUL included), then for
+ * renames the new path (path2_len bytes). */
+struct ztai_file_event {
+	struct ztai_event_header hdr;
+	__s64 res;        /* return value: fd or 0 on success, -errno on failure */
+	__u16 syscall;    /* enum ztai_file_syscall */
+	__u16 path_flags; /* enum ztai_file_path_flags, for path */
+	__u16 path2_flags;
+	__u16 _pad0;
+	__u32 flags;      /* open flags, unlinkat/renameat2/fchownat flags, memfd flags */
+	__u32 mode;       /* open mode, chmod mode */
+	__u32 uid;        /* chown target */
+	__u32 gid;
+	__u16 path_len;
+	__u16 path2_len;
+	__u32 _pad1;
+	__u8 data[];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_file_event) == 88, "ztai_file_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_file_event, res) == 48, "file.res offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_file_event, flags) == 64, "file.flags offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_file_event, path_len) == 80, "file.path_len offset");
+
+/* Network syscalls and TCP connection ends (bpf/net.bpf.c). One record for connect, accept,
+ * bind, listen, sendto, sendmsg and the end of a TCP connection; the type says which. Addresses
+ * describe the flow: source is the side that initiated it (the caller of connect, the peer of an
+ * accept, the local address of bind/listen/sendto), destination the other side. */
+#define ZTAI_NET_ADDR_LEN 16
+
+enum ztai_net_flags {
+	ZTAI_NET_NONBLOCKING = 1 << 0, /* connect returned EINPROGRESS; res is the handshake's outcome */
+	ZTAI_NET_INBOUND = 1 << 1,     /* close: the connection was accepted, not connected */
+	ZTAI_NET_ADDR_UNREADABLE = 1 << 2, /* the caller's sockaddr could not be read */
+};
+
+struct ztai_net_event {
+	struct ztai_event_header hdr;
+	__s64 res;       /* syscall result (0, fd, bytes) or -errno; connect: the outcome */
+	__u64 bytes_out; /* close: payload bytes the local side sent (a retransmission counts once) */
+	__u64 bytes_in;  /* close: payload bytes the local side received */
+	__s32 fd;        /* -1 when unknown (a connection that ended outside a syscall) */
+	__u16 family;    /* AF_INET, AF_INET6 */
+	__u8 proto;      /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u8 flags;      /* enum ztai_net_flags */
+	__u16 sport;     /* host byte order */
+	__u16 dport;
+	__u32 _pad;
+	__u8 saddr[ZTAI_NET_ADDR_LEN]; /* network byte order; IPv4 in the first 4 bytes */
+	__u8 daddr[ZTAI_NET_ADDR_LEN];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_net_event) == 120, "ztai_net_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, fd) == 72, "net.fd offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, sport) == 80, "net.sport offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, saddr) == 88, "net.saddr offset");
+
+/* A DNS message a process received from port 53 (bpf/dns.bpf.c), on the data ring. Addresses as
+ * in ztai_net_event: source is the local side that asked, destination the server. Followed by
+ * data[]: data_len bytes of the message (UDP payload; for TCP the segment, length prefixes
+ * included). */
+#define ZTAI_DNS_MAX_DATA 4096
+
+enum ztai_dns_flags {
+	ZTAI_DNS_TRUNCATED = 1 << 0, /* the message was longer than data[] (not linear or > MAX_DATA) */
+};
+
+struct ztai_dns_event {
+	struct ztai_event_header hdr;
+	__u16 family;
+	__u8 proto;
+	__u8 flags;      /* enum ztai_dns_flags */
+	__u16 sport;
+	__u16 dport;
+	__u8 saddr[ZTAI_NET_ADDR_LEN];
+	__u8 daddr[ZTAI_NET_ADDR_LEN];
+	__u32 msg_len;   /* bytes of the message on the wire */
+	__u32 data_len;  /* bytes of data[] */
+	__u8 data[];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_dns_event) == 96, "ztai_dns_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_dns_event, saddr) == 56, "dns.saddr offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_dns_event, msg_len) == 88, "dns.msg_len offset");
+
+/* Blind spots (bpf/blindspot.bpf.c): io_uring submits file and network operations without the
+ * syscalls the other sensors watch, and raw/packet sockets bypass the transport layer. These
+ * records say that a process opened such a path. */
+struct ztai_io_uring_setup_event {
+	struct ztai_event_header hdr;
+	__s64 res;       /* the ring's fd, or -errno */
+	__u32 entries;   /* requested submission queue entries */
+	__u32 flags;     /* io_uring_params.flags (IORING_SETUP_*) */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_io_uring_setup_event) == 64, "ztai_io_uring_setup_event layout");
+
+/* socket(2) with SOCK_RAW, or in AF_PACKET. */
+struct ztai_raw_socket_event {
+	struct ztai_event_header hdr;
+	__s64 res;       /* the fd, or -errno */
+	__u32 domain;
+	__u32 type;      /* SOCK_* without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	__u32 protocol;
+	__u32 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_raw_socket_event) == 72, "ztai_raw_socket_event layout");
+
 /* Ring buffers. Control records (process lifecycle, policy decisions) and bulk data (payloads)
  * are kept apart so a burst of payload cannot crowd out an exec or a denial. */
 enum ztai_ring {
@@ -110,7 +279,9 @@ enum ztai_ring {
 struct ztai_kernel_counters {
 	__u64 ring_drops[ZTAI_RING_COUNT]; /* records lost because a ring buffer was full */
 	__u64 read_errors;                 /* a probe read failed; the record went out incomplete */
-	__u64 _reserved[5];
+	__u64 file_filtered;               /* file events no rule or policy asked for, dropped in the kernel */
+	__u64 net_untracked;               /* a TCP connection not tracked (map full): its outcome or close is lost */
+	__u64 _reserved[3];
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_kernel_counters) == 64, "ztai_kernel_counters layout");
 

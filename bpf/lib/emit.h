@@ -58,6 +58,13 @@ static __always_inline void emit__control_copy(void *record, __u64 size)
 		counters__ring_drop(ZTAI_RING_CONTROL);
 }
 
+/* Copies a bulk record (payload bytes) built in scratch space to the data ring. */
+static __always_inline void emit__data_copy(void *record, __u64 size)
+{
+	if (bpf_ringbuf_output(&data_rb, record, size, emit__wakeup_flags(&data_rb, ZTAI_RING_DATA)))
+		counters__ring_drop(ZTAI_RING_DATA);
+}
+
 /* Reserves a fixed-size control record; NULL (and counted) when the ring is full. */
 static __always_inline void *emit__control_reserve(__u64 size)
 {

@@ -34,6 +34,17 @@ Result<FormatFn> read_format(YamlMap& config, std::string_view def) {
   return f;
 }
 
+Result<FormatFn> read_json_format(YamlMap& config, std::string_view def) {
+  YAML::Node n = config.get("format");
+  auto f = read_format(config, def);
+  if (!f) return f.error();
+  if (*f == format_cef || *f == format_text) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: format: this output embeds records in JSON: json, ocsf or ecs",
+                      config.where(n));
+  }
+  return f;
+}
+
 const FieldValue* find_field(const Record& record, std::string_view name) {
   for (const auto& [n, v] : record.fields) {
     if (n == name) return &v;

@@ -20,6 +20,9 @@ Result<FormatFn> find_format(std::string_view name);
 // Reads the `format` key of an output, with its default.
 Result<FormatFn> read_format(YamlMap& config, std::string_view def);
 
+// For outputs that embed the record in JSON: json, ocsf or ecs.
+Result<FormatFn> read_json_format(YamlMap& config, std::string_view def);
+
 // The record's field of that name, or nullptr.
 const FieldValue* find_field(const Record& record, std::string_view name);
 // A field as text ("" when absent or unknown); lists are joined by spaces.

@@ -32,6 +32,19 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->kernel.bpffs, d.kernel.bpffs);
   EXPECT_EQ(shipped->process_table.max_processes, d.process_table.max_processes);
   EXPECT_EQ(shipped->process_table.exited_grace_ns, d.process_table.exited_grace_ns);
+  EXPECT_EQ(shipped->identity.trust_domain, d.identity.trust_domain);
+  EXPECT_EQ(shipped->identity.node_name, d.identity.node_name);
+  EXPECT_EQ(shipped->identity.max_cgroups, d.identity.max_cgroups);
+  EXPECT_EQ(shipped->identity.kubernetes.enabled, d.identity.kubernetes.enabled);
+  EXPECT_EQ(shipped->identity.kubernetes.api_server, d.identity.kubernetes.api_server);
+  EXPECT_EQ(shipped->identity.kubernetes.kubeconfig, d.identity.kubernetes.kubeconfig);
+  EXPECT_EQ(shipped->identity.kubernetes.token_file, d.identity.kubernetes.token_file);
+  EXPECT_EQ(shipped->identity.kubernetes.ca_file, d.identity.kubernetes.ca_file);
+  EXPECT_EQ(shipped->identity.kubernetes.watch_timeout_seconds, d.identity.kubernetes.watch_timeout_seconds);
+  EXPECT_EQ(shipped->identity.kubernetes.retry_max_seconds, d.identity.kubernetes.retry_max_seconds);
+  EXPECT_EQ(shipped->identity.exe_hash.enabled, d.identity.exe_hash.enabled);
+  EXPECT_EQ(shipped->identity.exe_hash.max_file_bytes, d.identity.exe_hash.max_file_bytes);
+  EXPECT_EQ(shipped->identity.exe_hash.cache_entries, d.identity.exe_hash.cache_entries);
   EXPECT_EQ(shipped->output.events, d.output.events);
   EXPECT_EQ(shipped->output.queue_capacity, d.output.queue_capacity);
   ASSERT_EQ(shipped->output.outputs.size(), 1u);
@@ -69,6 +82,26 @@ TEST(AgentConfig, UnknownKeysAreRejectedWithFileLineAndColumn) {
             "test.yaml:3:3: unknown key 'pol_interval' in kernel (known: bpffs, control_ring_bytes, data_ring_bytes, "
             "max_args_bytes, poll_interval_ms, tracefs, wakeup_percent)");
   EXPECT_NE(error_of("colour: blue\n").find("test.yaml:1:1: unknown key 'colour' in the top level"), std::string::npos);
+}
+
+TEST(AgentConfig, ReadsIdentity) {
+  auto c = parse("identity:\n  trust_domain: example.org\n  node_name: n1\n"
+                 "  kubernetes: {enabled: 'true', kubeconfig: /k, watch_timeout_seconds: 60}\n"
+                 "  exe_hash: {enabled: false}\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->identity.trust_domain, "example.org");
+  EXPECT_EQ(c->identity.node_name, "n1");
+  EXPECT_EQ(c->identity.kubernetes.enabled, "true");
+  EXPECT_EQ(c->identity.kubernetes.kubeconfig, "/k");
+  EXPECT_EQ(c->identity.kubernetes.watch_timeout_seconds, 60u);
+  EXPECT_FALSE(c->identity.exe_hash.enabled);
+  EXPECT_EQ(error_of("identity:\n  trust_domain: Example.ORG\n"),
+            "test.yaml:2:17: identity.trust_domain: 'Example.ORG' may hold only lower-case letters, digits, '.', '-' "
+            "and '_'");
+  EXPECT_EQ(error_of("identity:\n  kubernetes:\n    enabled: maybe\n"),
+            "test.yaml:3:14: identity.kubernetes.enabled: 'maybe' is not auto, true or false");
+  EXPECT_NE(error_of("identity:\n  kubernetes:\n    server: x\n").find("test.yaml:3:5: unknown key 'server'"),
+            std::string::npos);
 }
 
 TEST(AgentConfig, BadValuesNameTheirPlace) {

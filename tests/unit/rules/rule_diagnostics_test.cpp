@@ -155,6 +155,16 @@ TEST(RuleDiagnostics, MacroExpansionIsBounded) {
   EXPECT_NE(text.find("expands to more than"), std::string::npos) << text.substr(0, 2000);
 }
 
+TEST(RuleDiagnostics, AliasesCannotMultiplyMemory) {
+  // One big list, then many lists that alias it: bounded in total, not only per file.
+  std::string yaml = "- list: big\n  items: &big [";
+  for (int i = 0; i < 20'000; ++i) yaml += "i" + std::to_string(i) + ",";
+  yaml += "end]\n";
+  for (int i = 0; i < 100; ++i) yaml += "- list: copy" + std::to_string(i) + "\n  items: *big\n";
+  std::string text = errors(yaml);
+  EXPECT_NE(text.find("the rule files hold more than"), std::string::npos) << text.substr(0, 500);
+}
+
 TEST(RuleMerging, AppendAndOverrideFollowFalco) {
   auto c = compile_text(R"(
 - list: shells

@@ -1,0 +1,109 @@
+#include "agent/events/net_decoder.h"
+
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "bpf/abi/events.h"
+
+namespace ztai {
+namespace {
+
+template <typename Raw>
+Status read_fixed(std::span<const std::byte> record, Raw& raw, std::string_view what) {
+  if (record.size() < sizeof(raw)) {
+    return make_error(ErrorCode::kInvalidArgument, "{} record of {} bytes is shorter than {}", what, record.size(),
+                      sizeof(raw));
+  }
+  std::memcpy(&raw, record.data(), sizeof(raw));
+  return {};
+}
+
+Status check_family(uint16_t family, std::string_view what) {
+  if (family != AF_INET && family != AF_INET6) {
+    return make_error(ErrorCode::kInvalidArgument, "{} record with address family {}", what, family);
+  }
+  return {};
+}
+
+// A TCP segment from port 53 carries messages behind a 2-byte length. Only a segment that starts
+// with one whole message is parsed; answers split over segments are not reassembled.
+std::span<const uint8_t> dns_message_bytes(std::span<const uint8_t> data, uint8_t proto, std::string& error) {
+  if (proto != IPPROTO_TCP) return data;
+  if (data.size() < 2) {
+    error = "TCP DNS segment shorter than its length prefix";
+    return {};
+  }
+  size_t len = size_t{data[0]} << 8 | data[1];
+  if (data.size() - 2 < len) {
+    error = "TCP DNS message continues in a later segment (not reassembled)";
+    return {};
+  }
+  return data.subspan(2, len);
+}
+
+}  // namespace
+
+Result<Event> decode_net(const EventHeader& hdr, std::span<const std::byte> record) {
+  ztai_net_event raw;
+  if (Status s = read_fixed(record, raw, "network"); !s) return s.error();
+  if (Status s = check_family(raw.family, "network"); !s) return s.error();
+  NetPayload p;
+  p.res = raw.res;
+  p.fd = raw.fd;
+  p.proto = raw.proto;
+  p.saddr = IpAddress::from_af(raw.family, raw.saddr);
+  p.daddr = IpAddress::from_af(raw.family, raw.daddr);
+  p.sport = raw.sport;
+  p.dport = raw.dport;
+  p.bytes_out = raw.bytes_out;
+  p.bytes_in = raw.bytes_in;
+  p.nonblocking = raw.flags & ZTAI_NET_NONBLOCKING;
+  p.inbound = raw.flags & ZTAI_NET_INBOUND;
+  p.addr_unreadable = raw.flags & ZTAI_NET_ADDR_UNREADABLE;
+  return Event{hdr, p};
+}
+
+Result<Event> decode_dns(const EventHeader& hdr, std::span<const std::byte> record) {
+  ztai_dns_event raw;
+  if (Status s = read_fixed(record, raw, "dns"); !s) return s.error();
+  if (Status s = check_family(raw.family, "dns"); !s) return s.error();
+  size_t data_len = record.size() - sizeof(raw);
+  if (raw.data_len != data_len || raw.data_len > ZTAI_DNS_MAX_DATA) {
+    return make_error(ErrorCode::kInvalidArgument, "dns record: data_len {} but {} bytes follow the header",
+                      raw.data_len, data_len);
+  }
+  DnsPayload p;
+  p.proto = raw.proto;
+  p.client = IpAddress::from_af(raw.family, raw.saddr);
+  p.server = IpAddress::from_af(raw.family, raw.daddr);
+  p.client_port = raw.sport;
+  p.server_port = raw.dport;
+  p.msg_len = raw.msg_len;
+  p.truncated = raw.flags & ZTAI_DNS_TRUNCATED;
+  auto data = std::span(reinterpret_cast<const uint8_t*>(record.data()) + sizeof(raw), data_len);
+  auto bytes = dns_message_bytes(data, raw.proto, p.parse_error);
+  if (p.parse_error.empty()) {
+    auto msg = dns::parse_message(bytes);
+    if (msg) {
+      p.message = std::move(*msg);
+    } else {
+      p.parse_error = msg.error().message();
+    }
+  }
+  return Event{hdr, std::move(p)};
+}
+
+Result<Event> decode_io_uring_setup(const EventHeader& hdr, std::span<const std::byte> record) {
+  ztai_io_uring_setup_event raw;
+  if (Status s = read_fixed(record, raw, "io_uring_setup"); !s) return s.error();
+  return Event{hdr, IoUringSetupPayload{raw.res, raw.entries, raw.flags}};
+}
+
+Result<Event> decode_raw_socket(const EventHeader& hdr, std::span<const std::byte> record) {
+  ztai_raw_socket_event raw;
+  if (Status s = read_fixed(record, raw, "raw_socket"); !s) return s.error();
+  return Event{hdr, RawSocketPayload{raw.res, raw.domain, raw.type, raw.protocol}};
+}
+
+}  // namespace ztai

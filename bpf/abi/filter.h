@@ -1,0 +1,45 @@
+/* In-kernel filters, written by the agent from what loaded rules and policies ask for, so the
+ * kernel emits only events something can use. Maps, not load-time constants: rules reload live. */
+#ifndef ZTAI_ABI_FILTER_H
+#define ZTAI_ABI_FILTER_H
+
+#include "types.h"
+
+/* Path prefixes and exact paths are matched on the first ZTAI_FILTER_PATH_MAX bytes of the
+ * absolute path; suffixes on its last ZTAI_FILTER_SUFFIX_MAX bytes, stored reversed so that one
+ * longest-prefix-match lookup answers "ends with". */
+#define ZTAI_FILTER_PATH_MAX 256
+#define ZTAI_FILTER_SUFFIX_MAX 64
+
+struct ztai_path_prefix_key {
+	__u32 prefixlen; /* in bits, as BPF_MAP_TYPE_LPM_TRIE wants */
+	__u8 path[ZTAI_FILTER_PATH_MAX];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_path_prefix_key) == 260, "ztai_path_prefix_key layout");
+
+struct ztai_path_suffix_key {
+	__u32 prefixlen;
+	__u8 reversed[ZTAI_FILTER_SUFFIX_MAX];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_path_suffix_key) == 68, "ztai_path_suffix_key layout");
+
+enum ztai_path_match {
+	ZTAI_MATCH_PREFIX = 1 << 0, /* the stored string starts the path */
+	ZTAI_MATCH_EXACT = 1 << 1,  /* the stored string is the whole path */
+};
+
+struct ztai_path_match_value {
+	__u32 len;   /* bytes of the stored string */
+	__u32 match; /* enum ztai_path_match */
+};
+
+/* The single element of the file_filter_config array map. */
+struct ztai_file_filter_config {
+	__u32 enabled;     /* 0: the file sensor emits nothing (no rule or policy uses file events) */
+	__u32 all_paths;   /* 1: every path is wanted (a rule matches files without a path constraint) */
+	__u32 all_cgroups; /* 0: only cgroups in monitored_cgroups */
+	__u32 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_file_filter_config) == 16, "ztai_file_filter_config layout");
+
+#endif

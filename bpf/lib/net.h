@@ -1,0 +1,135 @@
+/* Socket reads shared by the network families: the socket behind an fd, addresses of a sock,
+ * and a caller's sockaddr. */
+#ifndef ZTAI_BPF_NET_H
+#define ZTAI_BPF_NET_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../abi/events.h"
+#include "emit.h"
+
+/* Not in vmlinux.h: uapi macros. */
+#define ZTAI_AF_INET 2
+#define ZTAI_AF_INET6 10
+#define ZTAI_AF_PACKET 17
+#define ZTAI_S_IFMT 00170000
+#define ZTAI_S_IFSOCK 0140000
+#define ZTAI_EINPROGRESS 115
+
+/* Tracepoint contexts as the tracepoint formats lay them out. vmlinux.h's trace_event_raw_*
+ * types carry CO-RE relocations, and a relocated offset into the context is rejected by the
+ * verifier ("dereference of modified ctx ptr"); these formats are stable ABI. */
+struct ztai_sys_enter_ctx {
+	__u64 _common;
+	long id;
+	unsigned long args[6];
+};
+
+struct ztai_sys_exit_ctx {
+	__u64 _common;
+	long id;
+	long ret;
+};
+
+struct ztai_sock_state_ctx {
+	__u64 _common;
+	const void *skaddr;
+	int oldstate;
+	int newstate;
+	__u16 sport; /* host byte order */
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+};
+
+/* The sock behind a file descriptor of the current task, NULL when it is not a socket. */
+static __always_inline struct sock *net__sock_of_fd(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+
+	if (fd < 0 || fd >= max_fds)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & ZTAI_S_IFMT) != ZTAI_S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The local end of a sock (bound address and port). BPF_CORE_READ_INTO copies sizeof(*dst):
+ * the casts give it the address's size. */
+static __always_inline void net__sock_local(struct sock *sk, __u16 family, __u8 addr[ZTAI_NET_ADDR_LEN], __u16 *port)
+{
+	*port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == ZTAI_AF_INET6)
+		BPF_CORE_READ_INTO((struct in6_addr *)addr, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO((__u32 *)addr, sk, __sk_common.skc_rcv_saddr);
+}
+
+/* The remote end of a connected sock. */
+static __always_inline void net__sock_remote(struct sock *sk, __u16 family, __u8 addr[ZTAI_NET_ADDR_LEN], __u16 *port)
+{
+	*port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == ZTAI_AF_INET6)
+		BPF_CORE_READ_INTO((struct in6_addr *)addr, sk, __sk_common.skc_v6_daddr);
+	else
+		BPF_CORE_READ_INTO((__u32 *)addr, sk, __sk_common.skc_daddr);
+}
+
+/* Reads a caller's sockaddr_in/in6. Returns its family, 0 for other families, -1 when unreadable. */
+static __always_inline int net__read_sockaddr(const void *uaddr, __u32 len, __u8 addr[ZTAI_NET_ADDR_LEN], __u16 *port)
+{
+	__u16 family = 0;
+
+	if (!uaddr || len < sizeof(family))
+		return -1;
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return -1;
+	if (family == ZTAI_AF_INET) {
+		struct sockaddr_in sin;
+		if (len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), uaddr))
+			return -1;
+		*port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(addr, &sin.sin_addr.s_addr, 4);
+		return family;
+	}
+	if (family == ZTAI_AF_INET6) {
+		struct sockaddr_in6 sin6;
+		if (len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
+			return -1;
+		*port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(addr, sin6.sin6_addr.in6_u.u6_addr8, 16);
+		return family;
+	}
+	return 0;
+}
+
+/* Header of a record about a process that is not necessarily current (a TCP state change runs
+ * in softirq or timer context): identity from the record kept when the process acted. */
+static __always_inline void net__fill_header_from(struct ztai_event_header *hdr, __u16 type, __u32 size,
+						  const struct ztai_event_header *owner)
+{
+	hdr->type = type;
+	hdr->_pad0 = 0;
+	hdr->size = size;
+	hdr->ktime_ns = bpf_ktime_get_boot_ns();
+	hdr->tid = owner->tid;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->proc = owner->proc;
+	hdr->cgroup_id = owner->cgroup_id;
+}
+
+#endif
