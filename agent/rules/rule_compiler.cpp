@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/common/path_pattern.h"
 #include "agent/rules/condition_nodes.h"
 #include "agent/rules/condition_parser.h"
 
@@ -59,9 +60,59 @@ struct TypeSet {
   }
 };
 
+// The fd.name forms that every match of a condition satisfies one of (the kernel's file filter is
+// built from them); nullopt when a match can have any path.
+using PathSet = std::optional<std::vector<PathPattern>>;
+
+PathSet paths_of_compare(std::string_view field, Op op, const std::vector<std::string>& values) {
+  std::vector<PathPattern> out;
+  for (const std::string& v : values) {
+    if (v.empty()) return std::nullopt;
+    using K = PathPattern::Kind;
+    if (field == "fd.name") {
+      if (op == Op::kEq || op == Op::kIn) {
+        out.push_back({K::kExact, v});
+      } else if (op == Op::kStartsWith || op == Op::kPmatch) {
+        out.push_back({K::kPrefix, v});
+      } else if (op == Op::kEndsWith) {
+        out.push_back({K::kSuffix, v});
+      } else if (op == Op::kGlob) {
+        auto p = parse_path_pattern(v);
+        if (!p) return std::nullopt;
+        out.push_back(*p);
+      } else {
+        return std::nullopt;
+      }
+    } else if (field == "fd.directory" && (op == Op::kEq || op == Op::kIn || op == Op::kStartsWith)) {
+      out.push_back({K::kPrefix, op == Op::kStartsWith || v.back() == '/' ? v : v + "/"});
+    } else if (field == "fd.filename" && (op == Op::kEq || op == Op::kIn)) {
+      out.push_back({K::kSuffix, "/" + v});
+    } else if (field == "fd.filename" && op == Op::kEndsWith) {
+      out.push_back({K::kSuffix, v});
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+// a and b: either side's forms bound the matches; keep the narrower. a or b: both must be bounded.
+PathSet paths_and(PathSet a, PathSet b) {
+  if (!a) return b;
+  if (!b) return a;
+  return a->size() <= b->size() ? a : b;
+}
+PathSet paths_or(PathSet a, const PathSet& b) {
+  if (!a || !b) return std::nullopt;
+  a->insert(a->end(), b->begin(), b->end());
+  return a;
+}
+
 struct Compiled {
   ConditionPtr node;
   TypeSet types;
+  PathSet paths;
 };
 
 // Collects the problems of one item; they become errors, or warnings when the rule asked to be
@@ -180,7 +231,9 @@ class Compiler {
         bool is_and = n.kind == Node::Kind::kAnd;
         std::vector<ConditionPtr> children;
         TypeSet types = is_and ? TypeSet{} : TypeSet::none();
+        PathSet paths;
         bool ok = true;
+        bool first = true;
         for (const NodePtr& c : n.children) {
           auto r = compile(*c, s);
           if (!r) {
@@ -188,10 +241,12 @@ class Compiler {
             continue;
           }
           types = is_and ? (types & r->types) : (types | r->types);
+          paths = first ? r->paths : is_and ? paths_and(paths, r->paths) : paths_or(paths, r->paths);
+          first = false;
           children.push_back(std::move(r->node));
         }
         if (!ok) return std::nullopt;
-        return Compiled{is_and ? make_and(std::move(children)) : make_or(std::move(children)), types};
+        return Compiled{is_and ? make_and(std::move(children)) : make_or(std::move(children)), types, paths};
       }
       case Node::Kind::kNot: {
         auto r = compile(*n.children[0], s);
@@ -303,7 +358,7 @@ class Compiler {
         if (it != known_event_types().end()) types.bits.set(static_cast<size_t>(it->second));
       }
     }
-    return Compiled{std::move(*node), types};
+    return Compiled{std::move(*node), types, paths_of_compare(ref->info->name, n.op, values)};
   }
 
   // `%field` and `%field[index]`; `%%` is a literal percent sign.
@@ -477,6 +532,7 @@ class Compiler {
       return std::nullopt;
     }
     TypeSet types = cond->types;
+    rule.file_paths = cond->paths;  // exceptions only narrow a match: the condition's forms still bound it
     if (!parts.empty()) {
       parts.insert(parts.begin(), std::move(cond->node));
       rule.condition = make_and(std::move(parts));

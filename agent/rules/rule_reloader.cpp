@@ -66,6 +66,7 @@ void RuleReloader::reload(const char* why) {
     return;
   }
   size_t n = loaded.rules->rules().size();
+  if (settings_.before_publish) settings_.before_publish(*loaded.rules);
   handoff_.publish(std::move(loaded.rules));
   ok_.inc();
   log::info("{}: {} rules loaded from {} files", why, n, loaded.files.size());

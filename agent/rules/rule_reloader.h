@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +20,9 @@ struct ReloaderSettings {
   std::vector<std::string> paths;
   bool missing_ok = true;
   uint32_t watch_interval_ms = 2000;  // 0: reload on request only
+  // Called with a new rule set before it replaces the running one (the kernel filters are
+  // widened first, so the new rules never miss an event they ask for).
+  std::function<void(const RuleSet&)> before_publish;
 };
 
 class RuleReloader {

@@ -4,6 +4,8 @@
 // rules that can match it.
 #pragma once
 
+#include "agent/common/path_pattern.h"
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -61,6 +63,8 @@ struct CompiledRule {
   std::unique_ptr<CompiledCondition> condition;
   OutputTemplate output;
   std::vector<uint32_t> output_fields;  // ids of the fields the output and condition name, in order
+  // fd.name forms every match satisfies one of, for the kernel's file filter; nullopt: any path.
+  std::optional<std::vector<PathPattern>> file_paths;
   std::vector<Action> actions;          // besides the alert
 };
 
