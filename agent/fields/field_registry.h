@@ -12,6 +12,7 @@
 #include "agent/events/event.h"
 #include "agent/fields/field_value.h"
 #include "agent/identity/process_table.h"
+#include "agent/identity/exe_hasher.h"
 #include "agent/identity/workload.h"
 #include "agent/protocols/dns/dns_names.h"
 
@@ -32,6 +33,8 @@ struct EventContext {
   const WorkloadIdentity* workload = nullptr;
   // Addresses learnt from DNS answers, for net.dns.names; nullptr where no table is kept.
   const dns::NameTable* dns_names = nullptr;
+  // SHA-256 of executables, for proc.exe_sha256; nullptr when hashing is off.
+  const ExeHasher* exe_hashes = nullptr;
 };
 
 using FieldExtractor = FieldValue (*)(const EventContext& ctx, std::string_view index);

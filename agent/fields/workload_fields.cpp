@@ -158,6 +158,20 @@ void add_workload_fields(FieldRegistry& r) {
             if (!c.workload || c.workload->spiffe_id.empty()) return {};
             return c.workload->spiffe_id;
           }});
+  add(r, {"proc.exe_sha256", T::kString,
+          "SHA-256 of the executed file (hex), read off the event path: absent until hashed, see proc.exe_hash_status",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            if (!c.exe_hashes || !c.proc || c.proc->exe_ino == 0) return {};
+            ExeHash h = c.exe_hashes->lookup(c.proc->exe_dev, c.proc->exe_ino);
+            return h.sha256.empty() ? FieldValue() : FieldValue(std::move(h.sha256));
+          }});
+  add(r, {"proc.exe_hash_status", T::kString,
+          "ok, pending (not hashed yet), deleted (since exec the file was deleted or another renamed over it; the "
+          "hash is of the image that ran), modified (being hashed again), too_large, unreadable",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            if (!c.exe_hashes || !c.proc || c.proc->exe_ino == 0) return {};
+            return std::string(exe_hash_status_name(c.exe_hashes->lookup(c.proc->exe_dev, c.proc->exe_ino).status));
+          }});
   add(r, {"evt.arg.cgroup_id", T::kUInt, "cgroup_mkdir, cgroup_rmdir: id of the cgroup created or removed",
           [](const EventContext& c, std::string_view) -> FieldValue {
             const CgroupPayload* p = c.event.as<CgroupPayload>();

@@ -1,5 +1,6 @@
 // Fields of the acting workload: container.*, k8s.*, systemd.unit, workload.*, spiffe.id, and
-// cgroup.path. Names follow Falco where Falco has the field.
+// cgroup.path, and the executable's hash (proc.exe_sha256). Names follow Falco where Falco has
+// the field.
 #pragma once
 
 #include "agent/fields/field_registry.h"

@@ -70,6 +70,13 @@ Result<std::unique_ptr<IdentityService>> IdentityService::start(const IdentitySe
   r.proc_root = host.proc_root;
   r.max_entries = settings.max_cgroups;
   s->resolver_ = std::make_unique<WorkloadResolver>(std::move(r), *s->paths_, s->pods_.get(), metrics);
+  if (settings.exe_hash.enabled) {
+    ExeHasherSettings h;
+    h.max_file_bytes = settings.exe_hash.max_file_bytes;
+    h.cache_entries = settings.exe_hash.cache_entries;
+    h.proc_root = host.proc_root;
+    s->hasher_ = std::make_unique<ExeHasher>(std::move(h), metrics);
+  }
   log::info("workload identity: {} cgroups under {} scanned, trust domain {}", scanned,
             cgroup2.empty() ? "<none>" : cgroup2, settings.trust_domain);
   return s;

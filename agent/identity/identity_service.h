@@ -10,6 +10,7 @@
 #include "agent/common/result.h"
 #include "agent/config/agent_config.h"
 #include "agent/identity/cgroup_paths.h"
+#include "agent/identity/exe_hasher.h"
 #include "agent/identity/pod_store.h"
 #include "agent/identity/pod_watcher.h"
 #include "agent/identity/workload_resolver.h"
@@ -33,6 +34,8 @@ class IdentityService {
   // nullptr when Kubernetes metadata is off.
   const PodStore* pods() const { return pods_.get(); }
   const std::string& node_name() const { return node_name_; }
+  // nullptr when identity.exe_hash.enabled is false.
+  ExeHasher* exe_hashes() { return hasher_.get(); }
 
  private:
   IdentityService() = default;
@@ -42,6 +45,7 @@ class IdentityService {
   std::unique_ptr<PodStore> pods_;
   std::unique_ptr<PodWatcher> watcher_;
   std::unique_ptr<WorkloadResolver> resolver_;
+  std::unique_ptr<ExeHasher> hasher_;
 };
 
 // How the agent reaches the API server under these settings; nullopt-like error kNotFound when

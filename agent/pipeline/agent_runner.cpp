@@ -143,6 +143,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   OutputStage output(std::move(*channels));
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics,
                            &(*identity)->resolver());
+  if (ExeHasher* hashes = (*identity)->exe_hashes()) processor.use_exe_hashes(*hashes);
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);

@@ -15,7 +15,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       "evt.type",  "evt.time",      "evt.res",        "proc.pid",    "proc.tid",      "proc.ppid",
       "proc.name", "proc.exepath",  "proc.exe",       "proc.argv",   "proc.cmdline",  "proc.args_truncated",
       "proc.exec_id", "proc.pexec_id", "proc.pname",  "proc.pcmdline", "proc.aname",  "user.uid",
-      "user.euid", "group.gid",     "cgroup.id"};
+      "user.euid", "group.gid",     "cgroup.id", "proc.exe_sha256", "proc.exe_hash_status"};
   static const std::vector<std::string> kFork = {
       "evt.type",  "evt.time", "proc.pid",     "proc.tid",          "proc.ppid",          "proc.name",
       "proc.exepath", "proc.exec_id", "evt.arg.child_pid", "evt.arg.child_exec_id", "user.uid", "cgroup.id"};
@@ -108,10 +108,11 @@ void EventProcessor::on_event(const Event& event) {
   }
   const ProcessInfo* proc = processes_.apply(event);
   const WorkloadIdentity* workload = workloads_ ? workloads_->resolve(event) : nullptr;
+  if (exe_hashes_) exe_hashes_->observe(event);
   if (const DnsPayload* dns = event.as<DnsPayload>(); dns && dns->message) {
     dns_names_.learn(*dns->message, event.hdr.boot_ns);
   }
-  EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_};
+  EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_, exe_hashes_};
   evaluate_rules(ctx);
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }

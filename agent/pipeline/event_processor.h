@@ -34,6 +34,9 @@ class EventProcessor : public RecordSink {
   void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
                  MetricsRegistry& metrics);
 
+  // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
+  void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
+
   void on_record(std::span<const std::byte> record) override;
   // The same, for an event that is already decoded (tests, replays).
   void on_event(const Event& event);
@@ -46,6 +49,7 @@ class EventProcessor : public RecordSink {
   OutputStage& output_;
   const BootClock& clock_;
   WorkloadResolver* workloads_;
+  ExeHasher* exe_hashes_ = nullptr;
   const FieldRegistry& fields_;
   MetricsRegistry& metrics_;
   Counter& decode_errors_;

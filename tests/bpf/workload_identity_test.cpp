@@ -15,6 +15,7 @@
 #include "agent/common/mounts.h"
 #include "agent/fields/field_registry.h"
 #include "agent/fields/workload_fields.h"
+#include "agent/identity/exe_hasher.h"
 #include "agent/identity/pod_watcher.h"
 #include "agent/identity/workload_resolver.h"
 #include "tests/support/event_collector.h"
@@ -87,8 +88,8 @@ std::string cgroup2_mount() {
 // output fields of the exec of pid, as an event record would carry them.
 class Replay {
  public:
-  Replay(CgroupPaths& paths, const PodStore* pods, MetricsRegistry& metrics)
-      : processes_({}, "test-host", metrics), resolver_(settings(), paths, pods, metrics) {}
+  Replay(CgroupPaths& paths, const PodStore* pods, MetricsRegistry& metrics, ExeHasher* hashes = nullptr)
+      : processes_({}, "test-host", metrics), resolver_(settings(), paths, pods, metrics), hashes_(hashes) {}
 
   std::map<std::string, FieldValue> exec_fields(const std::vector<Event>& events, pid_t pid) {
     std::map<std::string, FieldValue> out;
@@ -96,9 +97,12 @@ class Replay {
       const Event& e = events[i];
       const ProcessInfo* p = processes_.apply(e);
       const WorkloadIdentity* w = resolver_.resolve(e);
+      if (hashes_) hashes_->observe(e);
       if (e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(pid)) {
-        EventContext ctx{e, p, processes_, clock_, w};
-        for (auto& [name, value] : extract_fields(builtin_fields(), ctx, workload_output_fields())) out[name] = value;
+        EventContext ctx{e, p, processes_, clock_, w, nullptr, hashes_};
+        std::vector<std::string> names = workload_output_fields();
+        names.insert(names.end(), {"proc.exe_sha256", "proc.exe_hash_status"});
+        for (auto& [name, value] : extract_fields(builtin_fields(), ctx, names)) out[name] = value;
         next_ = i + 1;
         return out;
       }
@@ -118,6 +122,7 @@ class Replay {
   BootClock clock_;
   ProcessTable processes_;
   WorkloadResolver resolver_;
+  ExeHasher* hashes_;
   size_t next_ = 0;
 };
 
@@ -127,6 +132,16 @@ std::string str(const std::map<std::string, FieldValue>& f, const std::string& n
   if (auto s = std::get_if<std::string>(&it->second)) return *s;
   if (auto b = std::get_if<bool>(&it->second)) return *b ? "true" : "false";
   return "<other>";
+}
+
+// The coreutils' opinion, to check ours against.
+std::string sha256sum(const std::string& path) {
+  std::string cmd = "sha256sum " + path;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[65] = {};
+  size_t n = p ? fread(buf, 1, 64, p) : 0;
+  if (p) pclose(p);
+  return std::string(buf, n);
 }
 
 class WorkloadIdentityKernelTest : public ::testing::Test {
@@ -206,7 +221,8 @@ TEST_F(WorkloadIdentityKernelTest, ExecEventsCarryTheWorkloadOfTheirCgroup) {
   }
 
   // No API server yet: the pod is known by UID and QoS, and says its metadata is unavailable.
-  Replay replay(paths, nullptr, metrics_);
+  ExeHasher hashes({}, metrics_);
+  Replay replay(paths, nullptr, metrics_, &hashes);
   auto f = replay.exec_fields(collector_->events(), in_container);
   EXPECT_EQ(str(f, "workload.kind"), "pod");
   EXPECT_EQ(str(f, "workload.resolution"), "unavailable");
@@ -225,7 +241,11 @@ TEST_F(WorkloadIdentityKernelTest, ExecEventsCarryTheWorkloadOfTheirCgroup) {
   EXPECT_EQ(str(f, "workload.resolution"), "resolved");
   EXPECT_EQ(str(f, "spiffe.id"), "spiffe://example.org/node/node-1/systemd/ztai-test.service");
 
+  // /bin/true has exited by now: hashed through its path, whose inode is the one that ran.
+  hashes.drain();
   f = replay.exec_fields(collector_->events(), in_docker);
+  EXPECT_EQ(str(f, "proc.exe_hash_status"), "ok");
+  EXPECT_EQ(str(f, "proc.exe_sha256"), sha256sum("/bin/true"));
   EXPECT_EQ(str(f, "workload.kind"), "container");
   EXPECT_EQ(str(f, "container.runtime"), "docker");
   EXPECT_EQ(str(f, "container.full_id"), kDockerId);
