@@ -251,7 +251,7 @@ class Compiler {
       case Node::Kind::kNot: {
         auto r = compile(*n.children[0], s);
         if (!r) return std::nullopt;
-        return Compiled{make_not(std::move(r->node)), TypeSet{}};
+        return Compiled{make_not(std::move(r->node)), TypeSet{}, std::nullopt};  // not: any path
       }
       case Node::Kind::kCompare: return compile_compare(n, s);
       case Node::Kind::kMacro: return compile_macro(n, s);

@@ -22,7 +22,7 @@ struct ReloaderSettings {
   uint32_t watch_interval_ms = 2000;  // 0: reload on request only
   // Called with a new rule set before it replaces the running one (the kernel filters are
   // widened first, so the new rules never miss an event they ask for).
-  std::function<void(const RuleSet&)> before_publish;
+  std::function<void(const RuleSet&)> before_publish = nullptr;
 };
 
 class RuleReloader {
