@@ -105,11 +105,12 @@ void add_workload_fields(FieldRegistry& r) {
           [](const EventContext& c, std::string_view) -> FieldValue {
             return of_container(c, [](const WorkloadIdentity& w) { return w.container ? w.container->name : ""; });
           }});
-  add(r, {"container.image", T::kString, "Container image as the pod status reports it; 'host' outside containers",
+  add(r, {"container.image", T::kString, "Container image as the pod status reports it; absent outside Kubernetes",
           [](const EventContext& c, std::string_view) -> FieldValue {
-            return of_container(c, [](const WorkloadIdentity& w) { return w.container ? w.container->image : ""; });
+            if (!c.workload || !c.workload->container || c.workload->container->image.empty()) return {};
+            return c.workload->container->image;
           }});
-  add(r, {"container.runtime", T::kString, "containerd, cri-o, docker, podman, or unknown",
+  add(r, {"container.runtime", T::kString, "containerd, cri-o, docker, podman, unknown; 'host' outside containers",
           [](const EventContext& c, std::string_view) -> FieldValue {
             return of_container(
                 c, [](const WorkloadIdentity& w) { return std::string(container_runtime_name(w.cgroup.runtime)); });

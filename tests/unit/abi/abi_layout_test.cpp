@@ -70,6 +70,12 @@ TEST_F(BtfLayout, ProcessPayloads) {
   expect_layout("ztai_exit_event", sizeof(ztai_exit_event), {M(ztai_exit_event, hdr), M(ztai_exit_event, status)});
 }
 
+TEST_F(BtfLayout, CgroupPayload) {
+  expect_layout("ztai_cgroup_event", sizeof(ztai_cgroup_event),
+                {M(ztai_cgroup_event, hdr), M(ztai_cgroup_event, id), M(ztai_cgroup_event, level),
+                 M(ztai_cgroup_event, flags), M(ztai_cgroup_event, path_len), M(ztai_cgroup_event, path)});
+}
+
 TEST_F(BtfLayout, CountersAndConfig) {
   expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters),
                 {M(ztai_kernel_counters, ring_drops), M(ztai_kernel_counters, read_errors)});

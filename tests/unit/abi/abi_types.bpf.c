@@ -12,6 +12,7 @@ struct ztai_event_header abi_event_header;
 struct ztai_exec_event abi_exec_event;
 struct ztai_fork_event abi_fork_event;
 struct ztai_exit_event abi_exit_event;
+struct ztai_cgroup_event abi_cgroup_event;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;
 
