@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* DNS answers as the asking process receives them. skb_copy_datagram_iovec fires in the
- * receiver's context whenever a socket copies packet data to user memory, whatever the call
- * (recvfrom, recvmsg, recvmmsg, read, io_uring), for UDP and TCP alike. Only data from port 53
- * is kept; userspace parses it (agent/protocols/dns). Queries are not captured: every answer
- * repeats its question. */
+/* DNS answers over UDP, taken from each received packet whose source port is 53 and whose
+ * destination is a socket a process asked from (dns_clients, filled by the network sensor when a
+ * UDP socket connects or sends to port 53). netif_receive_skb runs in softirq context, so the
+ * record carries the asking process's identity from that map. The receive path is used because
+ * UDP copies a linear datagram to the caller without passing any tracepoint; answers over TCP
+ * are not captured (their payload sits in page fragments this program cannot map). Queries are
+ * not captured either: every answer repeats its question. Userspace parses the message. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
@@ -15,7 +17,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define DNS_PORT 53
+#define DNS_IP_MF 0x2000
+#define DNS_IP_OFFSET 0x1fff
 
 struct dns_scratch {
 	__u8 bytes[sizeof(struct ztai_dns_event) + ZTAI_DNS_MAX_DATA];
@@ -28,95 +31,71 @@ struct {
 	__type(value, struct dns_scratch);
 } dns_scratch SEC(".maps");
 
-/* A TCP read copies a segment in pieces (a resolver reads the 2-byte length, then the rest):
- * the last segment each thread reported, so a segment goes out once. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);   /* tid */
-	__type(value, __u64); /* struct sk_buff * */
-} dns_last_segment SEC(".maps");
-
-/* Reads the IP header at the skb's network header; false for anything but IPv4/IPv6. */
-static __always_inline bool dns__ip(const struct sk_buff *skb, unsigned char *head, struct ztai_dns_event *ev)
+/* Reads the IP header at data; returns the UDP header's address, NULL for anything else (other
+ * protocols, IPv6 extension headers, non-first fragments). */
+static __always_inline unsigned char *dns__ip(unsigned char *data, struct ztai_dns_event *ev, bool *fragmented)
 {
-	unsigned char *nh = head + BPF_CORE_READ(skb, network_header);
 	__u8 version = 0;
 
-	if (bpf_probe_read_kernel(&version, 1, nh))
-		return false;
+	if (bpf_probe_read_kernel(&version, 1, data))
+		return NULL;
 	version >>= 4;
 	if (version == 4) {
 		struct iphdr ip;
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), nh))
-			return false;
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), data) || ip.protocol != IPPROTO_UDP)
+			return NULL;
+		__u16 frag = bpf_ntohs(ip.frag_off);
+		if (frag & DNS_IP_OFFSET)
+			return NULL;
+		*fragmented = frag & DNS_IP_MF;
 		ev->family = ZTAI_AF_INET;
-		ev->proto = ip.protocol;
 		/* the packet comes from the server: it is the destination of the lookup */
 		__builtin_memcpy(ev->daddr, &ip.saddr, 4);
 		__builtin_memcpy(ev->saddr, &ip.daddr, 4);
-		return true;
+		return data + ip.ihl * 4;
 	}
 	if (version == 6) {
 		struct ipv6hdr ip6;
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), nh))
-			return false;
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), data) || ip6.nexthdr != IPPROTO_UDP)
+			return NULL;
 		ev->family = ZTAI_AF_INET6;
-		ev->proto = ip6.nexthdr; /* extension headers are not followed */
 		__builtin_memcpy(ev->daddr, &ip6.saddr, 16);
 		__builtin_memcpy(ev->saddr, &ip6.daddr, 16);
-		return true;
+		return data + sizeof(ip6);
 	}
-	return false;
+	return NULL;
 }
 
-SEC("tp_btf/skb_copy_datagram_iovec")
-int BPF_PROG(dns_recv, const struct sk_buff *skb, int len)
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(dns_receive, struct sk_buff *skb)
 {
-	if (filter__is_self())
-		return 0;
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	unsigned char *th = head + BPF_CORE_READ(skb, transport_header);
-	__be16 ports[2];
-	if (bpf_probe_read_kernel(ports, sizeof(ports), th) || ports[0] != bpf_htons(DNS_PORT))
-		return 0;
-
+	unsigned char *data = BPF_CORE_READ(skb, data);
 	__u32 zero = 0;
 	struct ztai_dns_event *ev = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!ev)
 		return 0;
-	__builtin_memset(ev, 0, sizeof(*ev));
-	if (!dns__ip(skb, head, ev))
+	bool fragmented = false;
+	unsigned char *uh = dns__ip(data, ev, &fragmented);
+	if (!uh)
 		return 0;
-	ev->sport = bpf_ntohs(ports[1]);
-	ev->dport = DNS_PORT;
+	struct udphdr udp;
+	if (bpf_probe_read_kernel(&udp, sizeof(udp), uh) || udp.source != bpf_htons(ZTAI_DNS_PORT))
+		return 0;
+	__u32 key = net__dns_client_key(ev->family, bpf_ntohs(udp.dest));
+	struct ztai_event_header *owner = bpf_map_lookup_elem(&dns_clients, &key);
+	if (!owner)
+		return 0;
 
-	unsigned char *data = BPF_CORE_READ(skb, data);
-	unsigned char *linear_end = data + (BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len));
-	unsigned char *msg;
-	__u32 msg_len;
-	if (ev->proto == IPPROTO_UDP) {
-		struct udphdr udp;
-		if (bpf_probe_read_kernel(&udp, sizeof(udp), th))
-			return 0;
-		msg = th + sizeof(udp);
-		msg_len = bpf_ntohs(udp.len);
-		msg_len = msg_len > sizeof(udp) ? msg_len - sizeof(udp) : 0;
-	} else if (ev->proto == IPPROTO_TCP) {
-		/* the TCP header is pulled by now: data is the segment's payload */
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		__u64 addr = (__u64)skb;
-		__u64 *last = bpf_map_lookup_elem(&dns_last_segment, &tid);
-		if (last && *last == addr)
-			return 0;
-		bpf_map_update_elem(&dns_last_segment, &tid, &addr, BPF_ANY);
-		msg = data;
-		msg_len = BPF_CORE_READ(skb, len);
-	} else {
-		return 0;
-	}
+	ev->proto = IPPROTO_UDP;
+	ev->flags = fragmented ? ZTAI_DNS_TRUNCATED : 0;
+	ev->sport = bpf_ntohs(udp.dest);
+	ev->dport = ZTAI_DNS_PORT;
+	__u16 udp_len = bpf_ntohs(udp.len);
+	__u32 msg_len = udp_len > sizeof(udp) ? udp_len - sizeof(udp) : 0;
 	ev->msg_len = msg_len;
 
+	unsigned char *msg = uh + sizeof(udp);
+	unsigned char *linear_end = data + (BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len));
 	__u64 n = msg_len;
 	if (msg + n > linear_end) {
 		n = msg < linear_end ? linear_end - msg : 0;
@@ -132,7 +111,7 @@ int BPF_PROG(dns_recv, const struct sk_buff *skb, int len)
 	}
 	ev->data_len = n;
 	__u64 size = sizeof(*ev) + n;
-	emit__fill_header(&ev->hdr, ZTAI_EVENT_DNS, size, bpf_get_current_task_btf());
+	net__fill_header_from(&ev->hdr, ZTAI_EVENT_DNS, size, owner);
 	if (size > sizeof(struct dns_scratch))
 		return 0;
 	emit__data_copy(ev, size);

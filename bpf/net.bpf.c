@@ -169,6 +169,7 @@ int net_exit_connect(struct ztai_sys_exit_ctx *ctx)
 
 	if (!conn) {
 		emit__control_copy(ev, sizeof(*ev));
+		net__remember_dns_client(ev);
 		return 0;
 	}
 	if (ret == -ZTAI_EINPROGRESS) {
@@ -410,6 +411,7 @@ static __always_inline int net__sent(long ret, __u16 type)
 	if (sk)
 		net__sock_local(sk, family, ev.saddr, &ev.sport);
 	emit__control_copy(&ev, sizeof(ev));
+	net__remember_dns_client(&ev);
 	return 0;
 }
 

@@ -26,22 +26,6 @@ Status check_family(uint16_t family, std::string_view what) {
   return {};
 }
 
-// A TCP segment from port 53 carries messages behind a 2-byte length. Only a segment that starts
-// with one whole message is parsed; answers split over segments are not reassembled.
-std::span<const uint8_t> dns_message_bytes(std::span<const uint8_t> data, uint8_t proto, std::string& error) {
-  if (proto != IPPROTO_TCP) return data;
-  if (data.size() < 2) {
-    error = "TCP DNS segment shorter than its length prefix";
-    return {};
-  }
-  size_t len = size_t{data[0]} << 8 | data[1];
-  if (data.size() - 2 < len) {
-    error = "TCP DNS message continues in a later segment (not reassembled)";
-    return {};
-  }
-  return data.subspan(2, len);
-}
-
 }  // namespace
 
 Result<Event> decode_net(const EventHeader& hdr, std::span<const std::byte> record) {
@@ -81,15 +65,11 @@ Result<Event> decode_dns(const EventHeader& hdr, std::span<const std::byte> reco
   p.server_port = raw.dport;
   p.msg_len = raw.msg_len;
   p.truncated = raw.flags & ZTAI_DNS_TRUNCATED;
-  auto data = std::span(reinterpret_cast<const uint8_t*>(record.data()) + sizeof(raw), data_len);
-  auto bytes = dns_message_bytes(data, raw.proto, p.parse_error);
-  if (p.parse_error.empty()) {
-    auto msg = dns::parse_message(bytes);
-    if (msg) {
-      p.message = std::move(*msg);
-    } else {
-      p.parse_error = msg.error().message();
-    }
+  auto msg = dns::parse_message(std::span(reinterpret_cast<const uint8_t*>(record.data()) + sizeof(raw), data_len));
+  if (msg) {
+    p.message = std::move(*msg);
+  } else {
+    p.parse_error = msg.error().message();
   }
   return Event{hdr, std::move(p)};
 }

@@ -218,14 +218,13 @@ ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, fd) == 72, "net.fd offs
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, sport) == 80, "net.sport offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, saddr) == 88, "net.saddr offset");
 
-/* A DNS message a process received from port 53 (bpf/dns.bpf.c), on the data ring. Addresses as
- * in ztai_net_event: source is the local side that asked, destination the server. Followed by
- * data[]: data_len bytes of the message (UDP payload; for TCP the segment, length prefixes
- * included). */
+/* A DNS message received over UDP from port 53 (bpf/dns.bpf.c), on the data ring. Header: the
+ * process whose socket asked. Addresses as in ztai_net_event: source is the local side that
+ * asked, destination the server. Followed by data[]: data_len bytes of the UDP payload. */
 #define ZTAI_DNS_MAX_DATA 4096
 
 enum ztai_dns_flags {
-	ZTAI_DNS_TRUNCATED = 1 << 0, /* the message was longer than data[] (not linear or > MAX_DATA) */
+	ZTAI_DNS_TRUNCATED = 1 << 0, /* data[] holds less than the message (fragmented, not linear, > MAX_DATA) */
 };
 
 struct ztai_dns_event {

@@ -117,6 +117,32 @@ static __always_inline int net__read_sockaddr(const void *uaddr, __u32 len, __u8
 	return 0;
 }
 
+/* UDP sockets that sent to port 53, by local port, with the sender's identity: answers arrive in
+ * softirq context (on loopback, the server's), so the DNS sensor attributes them through this.
+ * LRU: a socket that stops asking ages out. */
+#define ZTAI_DNS_PORT 53
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* family << 16 | local port */
+	__type(value, struct ztai_event_header);
+} dns_clients __weak SEC(".maps");
+
+static __always_inline __u32 net__dns_client_key(__u16 family, __u16 port)
+{
+	return (__u32)family << 16 | port;
+}
+
+/* Remembers the sender of a UDP datagram or connect to port 53. */
+static __always_inline void net__remember_dns_client(const struct ztai_net_event *ev)
+{
+	if (ev->proto != IPPROTO_UDP || ev->dport != ZTAI_DNS_PORT || ev->res < 0 || !ev->sport)
+		return;
+	__u32 key = net__dns_client_key(ev->family, ev->sport);
+	bpf_map_update_elem(&dns_clients, &key, &ev->hdr, BPF_ANY);
+}
+
 /* Header of a record about a process that is not necessarily current (a TCP state change runs
  * in softirq or timer context): identity from the record kept when the process acted. */
 static __always_inline void net__fill_header_from(struct ztai_event_header *hdr, __u16 type, __u32 size,

@@ -154,23 +154,6 @@ TEST(DnsDecoder, UdpAnswerIsParsed) {
   EXPECT_EQ(p->message->answers.at(0).value(), "192.0.2.1");
 }
 
-TEST(DnsDecoder, TcpSegmentLosesItsLengthPrefix) {
-  auto msg = answer_bytes();
-  std::vector<uint8_t> seg = {0, static_cast<uint8_t>(msg.size())};
-  seg.insert(seg.end(), msg.begin(), msg.end());
-  auto ev = decode_record(dns_record(seg, IPPROTO_TCP, static_cast<uint32_t>(seg.size())));
-  ASSERT_TRUE(ev);
-  const DnsPayload* p = ev->as<DnsPayload>();
-  ASSERT_TRUE(p->message) << p->parse_error;
-  EXPECT_EQ(p->message->answers.size(), 1u);
-
-  seg[1] = static_cast<uint8_t>(msg.size() + 10);  // the message continues in a later segment
-  auto split = decode_record(dns_record(seg, IPPROTO_TCP, static_cast<uint32_t>(seg.size())));
-  ASSERT_TRUE(split);
-  EXPECT_FALSE(split->as<DnsPayload>()->message);
-  EXPECT_NE(split->as<DnsPayload>()->parse_error.find("later segment"), std::string::npos);
-}
-
 TEST(DnsDecoder, GarbageIsAnEventWithAParseError) {
   std::vector<uint8_t> junk = {0x00, 0x01, 0x81};
   auto ev = decode_record(dns_record(junk, IPPROTO_UDP, 3));
