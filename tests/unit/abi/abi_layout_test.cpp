@@ -76,9 +76,29 @@ TEST_F(BtfLayout, CgroupPayload) {
                  M(ztai_cgroup_event, flags), M(ztai_cgroup_event, path_len), M(ztai_cgroup_event, path)});
 }
 
+TEST_F(BtfLayout, NetworkPayloads) {
+  expect_layout("ztai_net_event", sizeof(ztai_net_event),
+                {M(ztai_net_event, hdr), M(ztai_net_event, res), M(ztai_net_event, bytes_out),
+                 M(ztai_net_event, bytes_in), M(ztai_net_event, fd), M(ztai_net_event, family),
+                 M(ztai_net_event, proto), M(ztai_net_event, flags), M(ztai_net_event, sport),
+                 M(ztai_net_event, dport), M(ztai_net_event, saddr), M(ztai_net_event, daddr)});
+  expect_layout("ztai_dns_event", sizeof(ztai_dns_event),
+                {M(ztai_dns_event, hdr), M(ztai_dns_event, family), M(ztai_dns_event, proto),
+                 M(ztai_dns_event, flags), M(ztai_dns_event, sport), M(ztai_dns_event, dport),
+                 M(ztai_dns_event, saddr), M(ztai_dns_event, daddr), M(ztai_dns_event, msg_len),
+                 M(ztai_dns_event, data_len), M(ztai_dns_event, data)});
+  expect_layout("ztai_io_uring_setup_event", sizeof(ztai_io_uring_setup_event),
+                {M(ztai_io_uring_setup_event, hdr), M(ztai_io_uring_setup_event, res),
+                 M(ztai_io_uring_setup_event, entries), M(ztai_io_uring_setup_event, flags)});
+  expect_layout("ztai_raw_socket_event", sizeof(ztai_raw_socket_event),
+                {M(ztai_raw_socket_event, hdr), M(ztai_raw_socket_event, res), M(ztai_raw_socket_event, domain),
+                 M(ztai_raw_socket_event, type), M(ztai_raw_socket_event, protocol)});
+}
+
 TEST_F(BtfLayout, CountersAndConfig) {
   expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters),
-                {M(ztai_kernel_counters, ring_drops), M(ztai_kernel_counters, read_errors)});
+                {M(ztai_kernel_counters, ring_drops), M(ztai_kernel_counters, read_errors),
+                 M(ztai_kernel_counters, net_untracked)});
   expect_layout("ztai_kernel_config", sizeof(ztai_kernel_config),
                 {M(ztai_kernel_config, self_tgid), M(ztai_kernel_config, max_args_bytes),
                  M(ztai_kernel_config, wakeup_bytes)});

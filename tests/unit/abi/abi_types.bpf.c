@@ -13,6 +13,10 @@ struct ztai_exec_event abi_exec_event;
 struct ztai_fork_event abi_fork_event;
 struct ztai_exit_event abi_exit_event;
 struct ztai_cgroup_event abi_cgroup_event;
+struct ztai_net_event abi_net_event;
+struct ztai_dns_event abi_dns_event;
+struct ztai_io_uring_setup_event abi_io_uring_setup_event;
+struct ztai_raw_socket_event abi_raw_socket_event;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;
 
