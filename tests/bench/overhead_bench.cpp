@@ -1,7 +1,8 @@
 // What the agent costs the workloads it watches. In one run, interleaved over several rounds:
-// exec (fork+exec of /bin/true), open+close, TCP connect on loopback and getppid, measured with
-// no agent, with an empty program on raw_syscalls/sys_enter (the floor any syscall sensor pays),
-// and with `ztai run` on its default config. Prints ns/op (median of rounds) and the ratios.
+// exec (fork+exec of /bin/true), open+close, TCP and UDP connect on loopback, a DNS lookup against
+// a resolver on 127.0.0.77, and getppid, measured with no agent, with an empty program on
+// raw_syscalls/sys_enter (the floor any syscall sensor pays), and with `ztai run` on its default
+// config. Prints ns/op (median of rounds) and the ratios.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -80,6 +81,69 @@ class Listener {
   std::thread thread_;
 };
 
+// A stub resolver on 127.0.0.77:53 answering every A query with 127.0.0.88, so a lookup costs
+// what a process pays to ask, with no network beyond loopback.
+class LocalResolver {
+ public:
+  static constexpr const char* kAddress = "127.0.0.77";
+
+  LocalResolver() {
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    addr_.sin_family = AF_INET;
+    addr_.sin_port = htons(53);
+    inet_pton(AF_INET, kAddress, &addr_.sin_addr);
+    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr_), sizeof(addr_)) == 0;
+    if (ok_) thread_ = std::thread([this] { serve(); });
+  }
+  ~LocalResolver() {
+    shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+  }
+  bool ok() const { return ok_; }
+
+  // What a C library does for one lookup: a connected UDP socket, the query, the answer.
+  void lookup() const {
+    static const uint8_t kQuery[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,  5, 'm', 'o', 'd', 'e', 'l',
+                                     4,    'z',  't',  'a',  'i', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1};
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    connect(s, reinterpret_cast<const sockaddr*>(&addr_), sizeof(addr_));
+    send(s, kQuery, sizeof(kQuery), 0);
+    uint8_t buf[512];
+    recv(s, buf, sizeof(buf), 0);
+    close(s);
+  }
+
+ private:
+  void serve() {
+    uint8_t buf[512];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof(from);
+      ssize_t n = recvfrom(fd_, buf, sizeof(buf) - 16, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 12) return;
+      buf[2] = 0x81;  // a response, recursion available
+      buf[3] = 0x80;
+      buf[7] = 1;  // one answer: the question's name, A, IN, TTL 60, 127.0.0.88
+      const uint8_t answer[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 88};
+      std::copy(std::begin(answer), std::end(answer), buf + n);
+      sendto(fd_, buf, static_cast<size_t>(n) + sizeof(answer), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  sockaddr_in addr_{};
+  std::thread thread_;
+};
+
+// A UDP socket connected to loopback: what every UDP client pays before its first datagram.
+void udp_connect_once(const sockaddr_in& to) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  connect(s, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+  close(s);
+}
+
 void fork_exec_true() {
   pid_t p = fork();
   if (p == 0) {
@@ -100,10 +164,21 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
   Listener listener;
+  LocalResolver resolver;
+  if (!resolver.ok()) {
+    fmt::print(stderr, "cannot bind {}:53 for the DNS lookup (run as root)\n", LocalResolver::kAddress);
+    return 1;
+  }
+  sockaddr_in udp_peer{};
+  udp_peer.sin_family = AF_INET;
+  udp_peer.sin_port = htons(9);
+  udp_peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::vector<Op> ops = {
       {"exec (fork+exec /bin/true)", 200, fork_exec_true},
       {"open+close", 50000, [] { close(open("/etc/hostname", O_RDONLY | O_CLOEXEC)); }},
       {"TCP connect (loopback)", 3000, [&] { listener.connect_once(); }},
+      {"UDP connect (loopback)", 20000, [&] { udp_connect_once(udp_peer); }},
+      {"DNS lookup (local resolver)", 5000, [&] { resolver.lookup(); }},
       {"getppid", 300000, [] { (void)getppid(); }},
   };
   const std::vector<std::string> conditions = {"no agent", "empty sys_enter", "ztai run"};
