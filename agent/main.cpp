@@ -20,6 +20,9 @@ commands:
   rules validate PATH...   check rule files and folders; every problem as file:line:col, exit 1 on errors
   rules test PATH...       run rule test files (events in, expected alerts out); exit 1 on a failure
   fields [--json]          list every field rules and outputs can use, with its type and description
+  status     print the running agent's health, counters and outputs (from its /metrics)
+               --config FILE     read api.listen from FILE
+               --address H:P     the agent's api address (default 127.0.0.1:9377)
   version    print the version, git revision and the kernel features found
   help       print this text
 )";
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "run") return ztai::run_command(args);
   if (command == "version" || command == "--version") return ztai::version_command(args);
+  if (command == "status") return ztai::status_command(args);
   if (command == "rules") return ztai::rules_command(args);
   if (command == "fields") return ztai::fields_command(args);
   fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);

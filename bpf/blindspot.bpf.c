@@ -31,7 +31,8 @@ static __always_inline void blindspot__save(__u32 a, __u32 b, __u32 c)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct blindspot_call call = {a, b, c};
 
-	bpf_map_update_elem(&blindspot_calls, &tid, &call, BPF_ANY);
+	if (bpf_map_update_elem(&blindspot_calls, &tid, &call, BPF_ANY))
+		counters__net_untracked();
 }
 
 static __always_inline bool blindspot__take(struct blindspot_call *out)

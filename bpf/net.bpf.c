@@ -56,19 +56,13 @@ struct {
 	__type(value, struct net_conn);
 } net_conns SEC(".maps");
 
-static __always_inline void counters__net_untracked(void)
-{
-	struct ztai_kernel_counters *c = counters__get();
-	if (c)
-		__sync_fetch_and_add(&c->net_untracked, 1);
-}
-
 static __always_inline void net__save_call(long fd, __u64 uaddr, __u32 addrlen, struct sock *sk)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct net_call call = {.uaddr = uaddr, .sk = (__u64)sk, .fd = fd, .addrlen = addrlen};
 
-	bpf_map_update_elem(&net_calls, &tid, &call, BPF_ANY);
+	if (bpf_map_update_elem(&net_calls, &tid, &call, BPF_ANY))
+		counters__net_untracked();
 }
 
 static __always_inline bool net__take_call(struct net_call *out)

@@ -79,6 +79,20 @@ Status parse_output(YamlMap& root, OutputSettings& o) {
   return m->finish();
 }
 
+Status parse_api(YamlMap& root, ApiSettings& a) {
+  auto m = root.get_map("api");
+  if (!m) return m.error();
+  auto listen = m->get_string("listen", ApiSettings{}.listen);
+  if (!listen) return listen.error();
+  // host:port with a numeric host; the server checks it at start-up with the same rule.
+  if (!listen->empty() && (listen->rfind(':') == std::string::npos || listen->back() == ':')) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: api.listen: '{}' is not host:port", m->where(m->get("listen")),
+                      *listen);
+  }
+  a.listen = *listen;
+  return m->finish();
+}
+
 Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto m = root.get_map("rules");
   if (!m) return m.error();
@@ -221,7 +235,7 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
   }
   c.log_level = *level;
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
-                   parse_output(*m, c.output), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
+                   parse_output(*m, c.output), parse_api(*m, c.api), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
                    m->finish()}) {
     if (!s) return s.error();
   }

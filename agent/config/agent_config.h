@@ -73,6 +73,11 @@ struct IdentitySettings {
   ExeHashSettings exe_hash;
 };
 
+// The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.
+struct ApiSettings {
+  std::string listen = "127.0.0.1:9377";  // host:port; empty: off
+};
+
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
@@ -80,6 +85,7 @@ struct AgentConfig {
   ProcessTableConfig process_table;
   IdentitySettings identity;
   OutputSettings output;
+  ApiSettings api;
   RulesSettings rules;
   FileSensorSettings file_sensor;
 };

@@ -29,7 +29,7 @@ struct KernelCounters {
   uint64_t data_drops = 0;
   uint64_t read_errors = 0;
   uint64_t file_filtered = 0;  // file events dropped in the kernel: no rule or policy wanted them
-  uint64_t net_untracked = 0;  // TCP connections whose outcome or close could not be tracked
+  uint64_t net_untracked = 0;  // network calls or TCP connections not tracked (map full): records lost
 };
 
 class BpfPrograms {

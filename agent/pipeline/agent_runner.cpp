@@ -12,7 +12,9 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/event_processor.h"
 #include "agent/pipeline/output_stage.h"
+#include "agent/api/metrics_server.h"
 #include "agent/rules/rule_loader.h"
+#include "agent/rules/file_interest.h"
 #include "agent/rules/rule_reloader.h"
 
 namespace ztai {
@@ -39,7 +41,7 @@ class DropWatch {
       out.push_back({"ztai_kernel_read_errors_total", "Kernel reads that failed (records went out incomplete)",
                      MetricKind::kCounter, {}, static_cast<double>(c->read_errors)});
       out.push_back({"ztai_kernel_net_untracked_total",
-                     "TCP connections the kernel could not track (map full): their outcome or close went unreported",
+                     "Network calls or TCP connections the kernel could not track (map full): their records were lost",
                      MetricKind::kCounter, {}, static_cast<double>(c->net_untracked)});
     });
   }
@@ -64,13 +66,20 @@ class DropWatch {
 
 Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks);
 
-// What the kernel's file filter lets through. Rules name paths through `file_sensor.watch` until
-// the rule compiler reports the paths its rules constrain.
-FileInterest file_interest(const FileSensorSettings& settings) {
+// What the kernel's file filter lets through: what the rules can match, plus the configured
+// paths, unless the operator switched the sensor to all or off.
+FileInterest file_interest(const FileSensorSettings& settings, const FileInterest& from_rules) {
   FileInterest interest;
-  interest.enabled = settings.mode != "off" && (settings.mode == "all" || !settings.watch.empty());
-  interest.all_paths = settings.mode == "all";
-  interest.patterns = settings.watch;
+  if (settings.mode == "off") return interest;
+  if (settings.mode == "all") {
+    interest.enabled = interest.all_paths = true;
+    return interest;
+  }
+  interest = from_rules;
+  FileInterest watched;
+  watched.enabled = !settings.watch.empty();
+  watched.patterns = settings.watch;
+  interest.merge(watched);
   return interest;
 }
 
@@ -104,6 +113,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   } else {
     log::info("{} rules loaded from {} files", initial.rules->rules().size(), initial.files.size());
   }
+  FileInterest rules_file_interest = rules::file_interest_of(*initial.rules);
   rules::RuleSetHandoff rule_handoff;
   rule_handoff.publish(std::move(initial.rules));
 
@@ -112,6 +122,13 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   if (!specs) return specs.error();
   auto channels = create_channels(std::move(*specs), metrics);
   if (!channels) return channels.error();
+  std::unique_ptr<MetricsServer> api;
+  if (!config.api.listen.empty()) {
+    auto server = MetricsServer::start(config.api.listen, metrics);
+    if (!server) return server.error().context(fmt::format("{}: api.listen", config.file));
+    api = std::move(*server);
+    log::info("metrics on http://{}/metrics", config.api.listen);
+  }
 
   if (Status s = run_preflight({config.kernel.tracefs, config.kernel.bpffs}); !s) return s;
   KernelFeatures features = probe_kernel_features();
@@ -127,8 +144,11 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   loader.self_tgid = static_cast<uint32_t>(getpid());
   auto programs = BpfPrograms::load(loader, features);
   if (!programs) return programs.error();
-  if ((*programs)->family_loaded("file")) {
-    if (Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor)); !s) return s;
+  const bool file_sensor = (*programs)->family_loaded("file");
+  if (file_sensor) {
+    if (Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor, rules_file_interest)); !s) {
+      return s;
+    }
   }
 
   // Seed after attaching: a process started in between is in /proc or in the ring, never lost.
@@ -147,8 +167,13 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);
+  auto refilter = [&](const rules::RuleSet& set) {
+    if (!file_sensor) return;
+    Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor, rules::file_interest_of(set)));
+    if (!s) log::error("the new rules' file filter could not be applied: {}", s.error().message());
+  };
   rules::RuleReloader reloader({config.rules.paths, !config.rules.paths_required,
-                                config.rules.watch_interval_seconds * 1000},
+                                config.rules.watch_interval_seconds * 1000, refilter},
                                builtin_fields(), rule_handoff, metrics);
   auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
   if (!reader) return reader.error();

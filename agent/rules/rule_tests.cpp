@@ -1,5 +1,8 @@
 #include "agent/rules/rule_tests.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -27,6 +30,49 @@ struct Seen {
   uint64_t event = 0;
   std::string output;
 };
+
+bool is_file_event(EventType t) { return t >= EventType::kOpen && t <= EventType::kMemfdCreate; }
+
+bool is_net_event(EventType t) {
+  switch (t) {
+    case EventType::kConnect:
+    case EventType::kAccept:
+    case EventType::kBind:
+    case EventType::kListen:
+    case EventType::kSendto:
+    case EventType::kSendmsg:
+    case EventType::kTcpClose: return true;
+    default: return false;
+  }
+}
+
+// open(2) flags by name, so tests read like strace.
+Result<uint32_t> open_flags(YamlMap& m) {
+  static const std::map<std::string, uint32_t, std::less<>> kFlags = {
+      {"O_RDONLY", O_RDONLY}, {"O_WRONLY", O_WRONLY},     {"O_RDWR", O_RDWR},       {"O_CREAT", O_CREAT},
+      {"O_EXCL", O_EXCL},     {"O_TRUNC", O_TRUNC},       {"O_APPEND", O_APPEND},   {"O_NONBLOCK", O_NONBLOCK},
+      {"O_CLOEXEC", O_CLOEXEC}, {"O_DIRECTORY", O_DIRECTORY}, {"O_NOFOLLOW", O_NOFOLLOW}, {"O_PATH", O_PATH},
+      {"O_TMPFILE", O_TMPFILE}};
+  auto names = m.get_string_list("flags");
+  if (!names) return names.error();
+  uint32_t flags = 0;
+  for (const std::string& n : *names) {
+    auto it = kFlags.find(n);
+    if (it == kFlags.end()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: unknown open flag '{}'", m.where(m.get("flags")), n);
+    }
+    flags |= it->second;
+  }
+  return flags;
+}
+
+Result<IpAddress> address(YamlMap& m, std::string_view key, std::string def) {
+  auto text = m.get_string(key, std::move(def));
+  if (!text) return text.error();
+  auto ip = IpAddress::parse(*text);
+  if (!ip) return make_error(ErrorCode::kInvalidArgument, "{}: '{}' is not an IP address", m.where(m.get(key)), *text);
+  return *ip;
+}
 
 // Turns test events into kernel-shaped events: pids become process keys, and a pid that execs
 // keeps its key, as in the kernel.
@@ -83,6 +129,52 @@ class EventBuilder {
       if (!sig) return sig.error();
       if (!core) return core.error();
       e.payload = ExitPayload{static_cast<uint32_t>((*code << 8) | *sig | (*core ? 0x80 : 0))};
+    } else if (is_file_event(*t)) {
+      FilePayload f;
+      auto path = m.get_string("path", "");
+      auto path2 = m.get_string("path2", "");
+      auto flags = open_flags(m);
+      auto mode = m.get_uint("mode", 0, 0, 07777);
+      auto res = m.get_uint("errno", 0, 0, 4095);
+      for (const Error* err : {path ? nullptr : &path.error(), path2 ? nullptr : &path2.error(),
+                               flags ? nullptr : &flags.error(), mode ? nullptr : &mode.error(),
+                               res ? nullptr : &res.error()}) {
+        if (err) return *err;
+      }
+      if (path->empty() && *t != EventType::kMemfdCreate) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: {} needs path", m.where(m.node()), *type);
+      }
+      f.path = *path;
+      f.path2 = *path2;
+      f.flags = *flags;
+      f.mode = static_cast<uint32_t>(*mode);
+      // A successful open returns a descriptor; `errno: 13` makes the call fail with EACCES.
+      f.res = *res ? -static_cast<int64_t>(*res) : 3;
+      e.payload = std::move(f);
+    } else if (is_net_event(*t)) {
+      NetPayload n;
+      auto proto = m.get_string("proto", "tcp");
+      auto dip = address(m, "dip", "127.0.0.1");
+      auto sip = address(m, "sip", "127.0.0.1");
+      auto dport = m.get_uint("dport", 0, 0, 65535);
+      auto sport = m.get_uint("sport", 40000, 0, 65535);
+      auto res = m.get_uint("errno", 0, 0, 4095);
+      for (const Error* err : {proto ? nullptr : &proto.error(), dip ? nullptr : &dip.error(),
+                               sip ? nullptr : &sip.error(), dport ? nullptr : &dport.error(),
+                               sport ? nullptr : &sport.error(), res ? nullptr : &res.error()}) {
+        if (err) return *err;
+      }
+      if (*proto != "tcp" && *proto != "udp") {
+        return make_error(ErrorCode::kInvalidArgument, "{}: proto is tcp or udp", m.where(m.get("proto")));
+      }
+      n.proto = *proto == "tcp" ? IPPROTO_TCP : IPPROTO_UDP;
+      n.daddr = *dip;
+      n.saddr = *sip;
+      n.dport = static_cast<uint16_t>(*dport);
+      n.sport = static_cast<uint16_t>(*sport);
+      n.res = -static_cast<int64_t>(*res);
+      n.fd = 3;
+      e.payload = std::move(n);
     } else {
       return make_error(ErrorCode::kUnsupported, "{}: rule tests cannot build '{}' events yet", m.where(m.node()), *type);
     }

@@ -279,7 +279,7 @@ struct ztai_kernel_counters {
 	__u64 ring_drops[ZTAI_RING_COUNT]; /* records lost because a ring buffer was full */
 	__u64 read_errors;                 /* a probe read failed; the record went out incomplete */
 	__u64 file_filtered;               /* file events no rule or policy asked for, dropped in the kernel */
-	__u64 net_untracked;               /* a TCP connection not tracked (map full): its outcome or close is lost */
+	__u64 net_untracked;               /* a network call or TCP connection not tracked (map full): its record is lost */
 	__u64 _reserved[3];
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_kernel_counters) == 64, "ztai_kernel_counters layout");

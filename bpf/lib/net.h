@@ -143,6 +143,13 @@ static __always_inline void net__remember_dns_client(const struct ztai_net_event
 	bpf_map_update_elem(&dns_clients, &key, &ev->hdr, BPF_ANY);
 }
 
+static __always_inline void counters__net_untracked(void)
+{
+	struct ztai_kernel_counters *c = counters__get();
+	if (c)
+		__sync_fetch_and_add(&c->net_untracked, 1);
+}
+
 /* Header of a record about a process that is not necessarily current (a TCP state change runs
  * in softirq or timer context): identity from the record kept when the process acted. */
 static __always_inline void net__fill_header_from(struct ztai_event_header *hdr, __u16 type, __u32 size,

@@ -95,6 +95,23 @@ void BM_ResolveWarmManyPods(benchmark::State& state) {
 }
 BENCHMARK(BM_ResolveWarmManyPods)->Arg(100)->Arg(2000);
 
+// A hybrid host (as this one): a host process's v2 cgroup shows no container, so its cgroup v1
+// identity is looked up per process (read from /proc once, then cached).
+void BM_ResolveWarmHybridHostProcess(benchmark::State& state) {
+  Host host(1);
+  WorkloadResolverSettings s = settings();
+  s.hybrid = true;
+  WorkloadResolver r(s, *host.paths, &host.store, host.metrics);
+  struct stat sb;
+  stat(host.root_.c_str(), &sb);
+  Event e = exec_in(sb.st_ino);
+  e.hdr.proc = {static_cast<uint32_t>(getpid()), 1};
+  r.resolve(e);
+  for (auto _ : state) benchmark::DoNotOptimize(r.resolve(e));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ResolveWarmHybridHostProcess);
+
 // Resolve, then extract every workload field an event record carries (the output's share).
 void BM_ResolveAndExtractFields(benchmark::State& state) {
   Host host(1);

@@ -1,7 +1,10 @@
 // Rule evaluation throughput: the shipped rule pack (rules/host) against a synthetic mix of the
-// events the sensor produces (execve, clone, procexit) from a realistic process tree.
+// events the sensors produce (execve, openat, connect, clone, procexit) from a realistic process
+// tree.
 // Target: at least 1,000,000 events per second on one core (items_per_second).
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 
 #include <random>
 
@@ -65,20 +68,48 @@ struct Workload {
       table.apply(ev);
       keys.push_back(key);
     }
-    // The mix: half execve (the events rules mostly look at), a third clone, the rest procexit.
+    const std::vector<std::pair<const char*, uint32_t>> files = {
+        {"/etc/hosts", O_RDONLY},          {"/usr/lib/x86_64-linux-gnu/libssl.so.3", O_RDONLY},
+        {"/home/user/projects/main.c", O_RDONLY}, {"/tmp/build/out.o", O_WRONLY | O_CREAT | O_TRUNC},
+        {"/var/log/nginx/access.log", O_WRONLY | O_APPEND}, {"/etc/shadow", O_RDONLY},
+        {"/srv/agent/cache/session.json", O_RDWR | O_CREAT}, {"/usr/local/bin/tool", O_WRONLY | O_CREAT}};
+    const std::vector<std::pair<const char*, uint16_t>> peers = {
+        {"10.0.3.7", 5432}, {"203.0.113.10", 443}, {"127.0.0.1", 6379}, {"192.0.2.80", 80}, {"::1", 8080}};
+    // The mix: a third execve, a third openat, a sixth connect, the rest clone and procexit.
     std::mt19937 rng(7);
     for (int n = 0; n < 4096; ++n) {
       size_t i = 1 + rng() % (procs.size() - 1);
       const ProcKey& key = keys[i];
       unsigned kind = rng() % 6;
-      if (kind < 3) {
+      if (kind >= 2 && kind < 4) {
+        const auto& [path, flags] = files[rng() % files.size()];
+        FilePayload f;
+        f.res = 3;
+        f.flags = flags;
+        f.path = path;
+        events.push_back(Event{EventHeader{EventType::kOpenat, t++, key.tgid, 0, key, 42}, f});
+        continue;
+      }
+      if (kind == 4) {
+        const auto& [ip, port] = peers[rng() % peers.size()];
+        NetPayload c;
+        c.proto = IPPROTO_TCP;
+        c.fd = 3;
+        c.saddr = *IpAddress::parse("10.0.0.2");
+        c.daddr = *IpAddress::parse(ip);
+        c.sport = 41000;
+        c.dport = port;
+        events.push_back(Event{EventHeader{EventType::kConnect, t++, key.tgid, 0, key, 42}, c});
+        continue;
+      }
+      if (kind < 2) {
         ExecPayload e;
         e.parent = table.find(key)->parent;
         e.filename = procs[i].exe;
         e.argv = procs[i].argv;
         e.uid = e.euid = procs[i].uid;
         events.push_back(Event{EventHeader{EventType::kExec, t++, key.tgid, 0, key, 42}, e});
-      } else if (kind < 5) {
+      } else if (rng() % 2) {
         const ProcKey& child = keys[1 + rng() % (procs.size() - 1)];
         events.push_back(Event{EventHeader{EventType::kFork, t++, key.tgid, 0, key, 42}, ForkPayload{child, key, 42, child.tgid}});
       } else {

@@ -65,7 +65,7 @@ TEST(RuleDiagnostics, EveryProblemIsReported) {
 - rule: Bad output
   desc: d
   condition: proc.name = sh
-  output: "pid=%proc.pid file=%fd.name"
+  output: "pid=%proc.pid file=%fd.nosuch"
   priority: WARNING
 - rule: Bad index
   desc: d
@@ -97,7 +97,7 @@ TEST(RuleDiagnostics, EveryProblemIsReported) {
            "rules.yaml:22:31: rule Bad regex: proc.name regex: bad regex 'a(': missing ): a(",
            "rules.yaml:27:25: rule Not a number: user.uid =: 'root' is not a number",
            "rules.yaml:32:14: rule Cycle: macro loop_a has errors",
-           "rules.yaml:38:31: rule Bad output: output: unknown field fd.name",
+           "rules.yaml:38:31: rule Bad output: output: unknown field fd.nosuch",
            "rules.yaml:42:14: rule Bad index: field proc.name takes no index",
            "rules.yaml:49:13: rule Bad priority: unknown priority 'LOUD'",
            "rules.yaml:55:3: rule Unknown key: unknown key 'outptu'",
@@ -119,7 +119,7 @@ TEST(RuleDiagnostics, YamlSyntaxErrorHasAPosition) {
 TEST(RuleDiagnostics, SkipIfUnknownFilterTurnsUnknownFieldsIntoAWarning) {
   auto c = compile_text(R"(- rule: Needs fd
   desc: d
-  condition: fd.name = /etc/shadow
+  condition: fd.nosuch = /etc/shadow
   output: o
   priority: WARNING
   skip-if-unknown-filter: true
@@ -131,7 +131,7 @@ TEST(RuleDiagnostics, SkipIfUnknownFilterTurnsUnknownFieldsIntoAWarning) {
 )");
   ASSERT_TRUE(c.rules) << all_text(c.diags);
   EXPECT_EQ(c.rules->rules().size(), 1u);
-  EXPECT_NE(all_text(c.diags).find("warning: rule Needs fd: unknown field fd.name; the rule is skipped"),
+  EXPECT_NE(all_text(c.diags).find("warning: rule Needs fd: unknown field fd.nosuch; the rule is skipped"),
             std::string::npos);
 }
 

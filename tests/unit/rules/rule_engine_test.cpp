@@ -96,7 +96,7 @@ TEST(RuleEngine, RulesAreIndexedByEventType) {
   auto c = compile_text(rule("exec", "evt.type in (execve) and proc.name = sh") +
                         rule("exit", "evt.type = procexit") + rule("any", "proc.name = sh") +
                         rule("or", "evt.type = clone or evt.type = execve") +
-                        rule("never", "evt.type = open and proc.name = sh"));
+                        rule("never", "evt.type = nosuchevent and proc.name = sh"));
   ASSERT_TRUE(c.rules) << all_text(c.diags);
   auto names = [&](EventType t) {
     std::vector<std::string> out;
@@ -106,7 +106,7 @@ TEST(RuleEngine, RulesAreIndexedByEventType) {
   EXPECT_EQ(names(EventType::kExec), (std::vector<std::string>{"exec", "any", "or"}));
   EXPECT_EQ(names(EventType::kExit), (std::vector<std::string>{"exit", "any"}));
   EXPECT_EQ(names(EventType::kFork), (std::vector<std::string>{"any", "or"}));
-  // evt.type = open is not an event this agent receives: a warning, and the rule is never visited.
+  // evt.type = nosuchevent is not an event this agent receives: a warning, and the rule is never visited.
   EXPECT_NE(all_text(c.diags).find("rule never: can never match"), std::string::npos) << all_text(c.diags);
 }
 

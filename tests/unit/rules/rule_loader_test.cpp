@@ -147,7 +147,7 @@ TEST(RuleReloader, ABadChangeKeepsTheRunningSetAndAGoodOneReplacesIt) {
   std::string file = dir.write("r.yaml", rule("v1", "proc.name = sh"));
   MetricsRegistry metrics;
   RuleSetHandoff handoff;
-  RuleReloader reloader({{dir.path()}, false, 0}, builtin_fields(), handoff, metrics);
+  RuleReloader reloader({{dir.path()}, false, 0, {}}, builtin_fields(), handoff, metrics);
 
   dir.write("r.yaml", rule("v2", "proc.name = sh and"));
   reloader.request();
@@ -167,7 +167,7 @@ TEST(RuleReloader, AChangedFileIsNoticedWithoutASignal) {
   dir.write("r.yaml", rule("v1", "proc.name = sh"));
   MetricsRegistry metrics;
   RuleSetHandoff handoff;
-  RuleReloader reloader({{dir.path()}, false, 20}, builtin_fields(), handoff, metrics);
+  RuleReloader reloader({{dir.path()}, false, 20, {}}, builtin_fields(), handoff, metrics);
   dir.write("more.yaml", rule("v2", "proc.name = bash"));
   ASSERT_TRUE(wait_for([&] { return metrics.value("ztai_rules_reloads_total", {{"result", "ok"}}) >= 1; }));
   auto next = handoff.take();

@@ -1,0 +1,181 @@
+#include "agent/api/metrics_server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "agent/common/log.h"
+
+namespace ztai {
+namespace {
+
+constexpr int kIoTimeoutMs = 2000;
+
+Result<int> open_socket(const std::string& host, uint16_t port, bool listen_on) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | (listen_on ? AI_PASSIVE : 0);
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: not a numeric address: {}", host, gai_strerror(rc));
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int ok = -1;
+  if (fd >= 0) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    timeval tv{kIoTimeoutMs / 1000, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    ok = listen_on ? bind(fd, res->ai_addr, res->ai_addrlen) : connect(fd, res->ai_addr, res->ai_addrlen);
+    if (ok == 0 && listen_on) ok = listen(fd, 16);
+  }
+  int err = errno;
+  freeaddrinfo(res);
+  if (ok != 0) {
+    if (fd >= 0) close(fd);
+    return make_error(ErrorCode::kIo, "cannot {} {}:{}: {}", listen_on ? "listen on" : "connect to", host, port,
+                      strerror(err));
+  }
+  return fd;
+}
+
+bool write_all(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string response(int status, std::string_view reason, std::string_view type, std::string_view body) {
+  return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
+                     reason, type, body.size(), body);
+}
+
+}  // namespace
+
+Result<std::pair<std::string, uint16_t>> split_listen_address(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "'{}' is not host:port", address);
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
+  // Port 0 asks the kernel for any free port (tests).
+  if (ec != std::errc() || p != address.data() + address.size() || port > 65535) {
+    return make_error(ErrorCode::kInvalidArgument, "'{}': the port is not 0..65535", address);
+  }
+  return std::pair{host, static_cast<uint16_t>(port)};
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& address,
+                                                            const MetricsRegistry& metrics) {
+  auto hp = split_listen_address(address);
+  if (!hp) return hp.error();
+  auto fd = open_socket(hp->first, hp->second, true);
+  if (!fd) return fd.error();
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getsockname(*fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  uint16_t port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                                 : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  int stop = eventfd(0, EFD_CLOEXEC);
+  if (stop < 0) {
+    close(*fd);
+    return make_error(ErrorCode::kIo, "eventfd: {}", strerror(errno));
+  }
+  std::unique_ptr<MetricsServer> s(new MetricsServer(*fd, stop, port, metrics));
+  s->thread_ = std::thread([p = s.get()] { p->run(); });
+  return s;
+}
+
+MetricsServer::~MetricsServer() {
+  uint64_t one = 1;
+  if (write(stop_fd_, &one, sizeof(one)) < 0) log::warn("metrics server: cannot signal its thread");
+  if (thread_.joinable()) thread_.join();
+  close(listen_fd_);
+  close(stop_fd_);
+}
+
+void MetricsServer::run() {
+  while (true) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log::warn("metrics server: poll: {}", strerror(errno));
+      return;
+    }
+    if (fds[1].revents) return;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    timeval tv{kIoTimeoutMs / 1000, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    serve(fd);
+    close(fd);
+  }
+}
+
+void MetricsServer::serve(int fd) {
+  std::string req;
+  char buf[1024];
+  // Only the request line and headers matter; a client that sends more than 8 KiB is cut off.
+  while (req.find("\r\n\r\n") == std::string::npos && req.size() < 8192) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return;
+    req.append(buf, static_cast<size_t>(n));
+  }
+  std::string_view line(req);
+  line = line.substr(0, line.find("\r\n"));
+  std::string_view method = line.substr(0, line.find(' '));
+  std::string_view rest = line.substr(std::min(line.size(), method.size() + 1));
+  std::string_view path = rest.substr(0, rest.find(' '));
+  path = path.substr(0, path.find('?'));
+  if (method != "GET") {
+    write_all(fd, response(405, "Method Not Allowed", "text/plain", "only GET\n"));
+  } else if (path == "/metrics") {
+    write_all(fd, response(200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+                           render_prometheus(metrics_.snapshot())));
+  } else if (path == "/healthz") {
+    write_all(fd, response(200, "OK", "text/plain", "ok\n"));
+  } else {
+    write_all(fd, response(404, "Not Found", "text/plain", "try /metrics or /healthz\n"));
+  }
+}
+
+Result<std::string> http_get_local(const std::string& address, const std::string& path) {
+  auto hp = split_listen_address(address);
+  if (!hp) return hp.error();
+  auto fd = open_socket(hp->first, hp->second, false);
+  if (!fd) return fd.error().context("is the agent running? its api.listen");
+  std::string req = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", path, address);
+  std::string res;
+  if (write_all(*fd, req)) {
+    char buf[16384];
+    ssize_t n;
+    while ((n = recv(*fd, buf, sizeof(buf), 0)) > 0) res.append(buf, static_cast<size_t>(n));
+  }
+  close(*fd);
+  size_t end = res.find("\r\n\r\n");
+  if (end == std::string::npos) return make_error(ErrorCode::kIo, "{}{}: no HTTP answer", address, path);
+  std::string_view status_line = std::string_view(res).substr(0, res.find("\r\n"));
+  if (status_line.substr(0, 12) != "HTTP/1.1 200") {
+    return make_error(ErrorCode::kIo, "{}{}: {}", address, path, status_line);
+  }
+  return res.substr(end + 4);
+}
+
+}  // namespace ztai
