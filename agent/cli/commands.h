@@ -9,6 +9,7 @@ namespace ztai {
 int run_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 int status_command(const std::vector<std::string>& args);
+int status_command(const std::vector<std::string>& args);
 int rules_command(const std::vector<std::string>& args);
 int fields_command(const std::vector<std::string>& args);
 
