@@ -23,9 +23,6 @@ commands:
   status     print the running agent's health, counters and outputs (from its /metrics)
                --config FILE     read api.listen from FILE
                --address H:P     the agent's api address (default 127.0.0.1:9377)
-  status     print the running agent's health, counters and outputs (from its /metrics)
-               --config FILE     read api.listen from FILE
-               --address H:P     the agent's api address (default 127.0.0.1:9377)
   version    print the version, git revision and the kernel features found
   help       print this text
 )";
@@ -42,7 +39,6 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "run") return ztai::run_command(args);
   if (command == "version" || command == "--version") return ztai::version_command(args);
-  if (command == "status") return ztai::status_command(args);
   if (command == "status") return ztai::status_command(args);
   if (command == "rules") return ztai::rules_command(args);
   if (command == "fields") return ztai::fields_command(args);

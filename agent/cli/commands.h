@@ -9,7 +9,6 @@ namespace ztai {
 int run_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 int status_command(const std::vector<std::string>& args);
-int status_command(const std::vector<std::string>& args);
 int rules_command(const std::vector<std::string>& args);
 int fields_command(const std::vector<std::string>& args);
 

@@ -93,20 +93,6 @@ Status parse_api(YamlMap& root, ApiSettings& a) {
   return m->finish();
 }
 
-Status parse_api(YamlMap& root, ApiSettings& a) {
-  auto m = root.get_map("api");
-  if (!m) return m.error();
-  auto listen = m->get_string("listen", ApiSettings{}.listen);
-  if (!listen) return listen.error();
-  // host:port with a numeric host; the server checks it at start-up with the same rule.
-  if (!listen->empty() && (listen->rfind(':') == std::string::npos || listen->back() == ':')) {
-    return make_error(ErrorCode::kInvalidArgument, "{}: api.listen: '{}' is not host:port", m->where(m->get("listen")),
-                      *listen);
-  }
-  a.listen = *listen;
-  return m->finish();
-}
-
 Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto m = root.get_map("rules");
   if (!m) return m.error();

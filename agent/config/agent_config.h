@@ -78,11 +78,6 @@ struct ApiSettings {
   std::string listen = "127.0.0.1:9377";  // host:port; empty: off
 };
 
-// The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.
-struct ApiSettings {
-  std::string listen = "127.0.0.1:9377";  // host:port; empty: off
-};
-
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
@@ -90,7 +85,6 @@ struct AgentConfig {
   ProcessTableConfig process_table;
   IdentitySettings identity;
   OutputSettings output;
-  ApiSettings api;
   ApiSettings api;
   RulesSettings rules;
   FileSensorSettings file_sensor;

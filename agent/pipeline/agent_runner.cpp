@@ -13,7 +13,6 @@
 #include "agent/pipeline/event_processor.h"
 #include "agent/pipeline/output_stage.h"
 #include "agent/api/metrics_server.h"
-#include "agent/api/metrics_server.h"
 #include "agent/rules/rule_loader.h"
 #include "agent/rules/file_interest.h"
 #include "agent/rules/rule_reloader.h"
@@ -123,13 +122,6 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   if (!specs) return specs.error();
   auto channels = create_channels(std::move(*specs), metrics);
   if (!channels) return channels.error();
-  std::unique_ptr<MetricsServer> api;
-  if (!config.api.listen.empty()) {
-    auto server = MetricsServer::start(config.api.listen, metrics);
-    if (!server) return server.error().context(fmt::format("{}: api.listen", config.file));
-    api = std::move(*server);
-    log::info("metrics on http://{}/metrics", config.api.listen);
-  }
   std::unique_ptr<MetricsServer> api;
   if (!config.api.listen.empty()) {
     auto server = MetricsServer::start(config.api.listen, metrics);

@@ -48,7 +48,6 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->output.events, d.output.events);
   EXPECT_EQ(shipped->output.queue_capacity, d.output.queue_capacity);
   EXPECT_EQ(shipped->api.listen, d.api.listen);
-  EXPECT_EQ(shipped->api.listen, d.api.listen);
   ASSERT_EQ(shipped->output.outputs.size(), 1u);
   EXPECT_EQ(shipped->output.outputs[0]["type"].Scalar(), "stdout");
   EXPECT_EQ(shipped->rules.paths, d.rules.paths);
