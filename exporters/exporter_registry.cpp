@@ -3,6 +3,7 @@
 #include "exporters/elasticsearch/elasticsearch_exporter.h"
 #include "exporters/exporter.h"
 #include "exporters/file/file_exporter.h"
+#include "exporters/kafka/kafka_exporter.h"
 #include "exporters/otlp/otlp_exporter.h"
 #include "exporters/relp/relp_exporter.h"
 #include "exporters/splunk/splunk_hec_exporter.h"
@@ -71,7 +72,8 @@ const ExporterRegistry& builtin_exporters() {
                                  {"splunk_hec", make_splunk_hec_exporter},
                                  {"elasticsearch", make_elasticsearch_exporter},
                                  {"otlp", make_otlp_exporter},
-                                 {"webhook", make_webhook_exporter}}) {
+                                 {"webhook", make_webhook_exporter},
+                                 {"kafka", make_kafka_exporter}}) {
       if (Status s = r.add(name, factory); !s) throw std::logic_error(s.error().message());
     }
     return r;

@@ -17,7 +17,7 @@ TEST(ExporterRegistry, CreatesBuiltinsByNameAndRejectsUnknownOnes) {
   EXPECT_EQ((*out)->name(), "out");
   auto bad = builtin_exporters().create("carrier-pigeon", YAML::Load("{type: carrier-pigeon}"), ctx);
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message().find("unknown output type 'carrier-pigeon' (known: elasticsearch, file, otlp, relp, splunk_hec, stdout, syslog, webhook)"),
+  EXPECT_NE(bad.error().message().find("unknown output type 'carrier-pigeon' (known: elasticsearch, file, kafka, otlp, relp, splunk_hec, stdout, syslog, webhook)"),
             std::string::npos);
   ExporterRegistry r;
   EXPECT_TRUE(r.add("x", nullptr));
