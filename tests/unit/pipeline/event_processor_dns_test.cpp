@@ -1,0 +1,98 @@
+// The pipeline learns names from dns events and a later connect to the answered address lists
+// them in net.dns.names; an answer that did not parse teaches nothing.
+#include <gtest/gtest.h>
+
+#include "agent/pipeline/event_processor.h"
+
+namespace ztai {
+namespace {
+
+class Capture : public Exporter {
+ public:
+  explicit Capture(std::vector<Record>& out) : out_(out) {}
+  std::string_view name() const override { return "capture"; }
+  Status send(const Record& r) override {
+    out_.push_back(r);
+    return {};
+  }
+
+ private:
+  std::vector<Record>& out_;
+};
+
+FieldValue field(const Record& r, std::string_view name) {
+  for (const auto& [k, v] : r.fields) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+Event dns_answer(uint64_t at_ns, const char* name, const char* address) {
+  dns::Message m;
+  m.is_response = true;
+  m.questions.push_back({name, dns::kTypeA, 1});
+  dns::ResourceRecord rr;
+  rr.name = name;
+  rr.type = dns::kTypeA;
+  rr.ttl = 300;
+  rr.address = IpAddress::parse(address);
+  m.answers.push_back(rr);
+  DnsPayload d;
+  d.proto = 17;
+  d.client = *IpAddress::parse("127.0.0.1");
+  d.server = *IpAddress::parse("127.0.0.53");
+  d.client_port = 40000;
+  d.server_port = 53;
+  d.message = m;
+  return Event{EventHeader{EventType::kDns, at_ns, 10, 0, ProcKey{10, 1}, 5}, d};
+}
+
+Event connect_to(uint64_t at_ns, const char* address) {
+  NetPayload n;
+  n.fd = 3;
+  n.proto = 6;
+  n.saddr = *IpAddress::parse("127.0.0.1");
+  n.daddr = *IpAddress::parse(address);
+  n.sport = 50000;
+  n.dport = 443;
+  return Event{EventHeader{EventType::kConnect, at_ns, 10, 0, ProcKey{10, 1}, 5}, n};
+}
+
+TEST(EventProcessorDns, ConnectCarriesTheNamesOfEarlierAnswers) {
+  MetricsRegistry metrics;
+  std::vector<Record> records;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  exporters.push_back(std::make_unique<Capture>(records));
+  OutputStage output(std::move(exporters), 100, metrics);
+  ProcessTable table({}, "host", metrics);
+  BootClock clock(0);
+  EventProcessor proc({true, "host"}, table, output, clock, metrics);
+
+  proc.on_event(connect_to(1'000, "127.0.0.88"));  // before any answer: no names
+  proc.on_event(dns_answer(2'000, "api.model.test", "127.0.0.88"));
+  DnsPayload broken;
+  broken.client = *IpAddress::parse("127.0.0.1");
+  broken.server = *IpAddress::parse("127.0.0.53");
+  broken.parse_error = "DNS message truncated";
+  proc.on_event(Event{EventHeader{EventType::kDns, 3'000, 10, 0, ProcKey{10, 1}, 5}, broken});
+  proc.on_event(connect_to(4'000, "127.0.0.88"));
+  proc.on_event(connect_to(5'000, "127.0.0.89"));
+  output.stop();
+
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(field(records[0], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(field(records[1], "evt.type"), FieldValue(std::string("dns")));
+  EXPECT_EQ(field(records[1], "net.dns.query"), FieldValue(std::string("api.model.test")));
+  EXPECT_EQ(field(records[1], "net.dns.answers"), FieldValue(std::vector<std::string>{"127.0.0.88"}));
+  EXPECT_EQ(field(records[2], "net.dns.error"), FieldValue(std::string("DNS message truncated")));
+  EXPECT_EQ(field(records[2], "net.dns.query"), FieldValue());
+  EXPECT_EQ(field(records[3], "evt.type"), FieldValue(std::string("connect")));
+  EXPECT_EQ(field(records[3], "net.dip"), FieldValue(std::string("127.0.0.88")));
+  EXPECT_EQ(field(records[3], "net.dns.names"), FieldValue(std::vector<std::string>{"api.model.test"}));
+  EXPECT_EQ(field(records[4], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "dns"}}), 2);
+  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "connect"}}), 3);
+}
+
+}  // namespace
+}  // namespace ztai
