@@ -64,7 +64,7 @@ SEC("tracepoint/syscalls/sys_exit_io_uring_setup")
 int blindspot_exit_io_uring_setup(struct ztai_sys_exit_ctx *ctx)
 {
 	struct blindspot_call call;
-	if (!blindspot__take(&call))
+	if (!blindspot__take(&call) || !net__wanted(ZTAI_EVENT_IO_URING_SETUP))
 		return 0;
 	struct ztai_io_uring_setup_event *ev = emit__control_reserve(sizeof(*ev));
 	if (!ev)
@@ -91,7 +91,7 @@ SEC("tracepoint/syscalls/sys_exit_socket")
 int blindspot_exit_socket(struct ztai_sys_exit_ctx *ctx)
 {
 	struct blindspot_call call;
-	if (!blindspot__take(&call))
+	if (!blindspot__take(&call) || !net__wanted(ZTAI_EVENT_RAW_SOCKET))
 		return 0;
 	struct ztai_raw_socket_event *ev = emit__control_reserve(sizeof(*ev));
 	if (!ev)

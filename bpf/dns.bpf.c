@@ -83,7 +83,7 @@ int BPF_PROG(dns_receive, struct sk_buff *skb)
 		return 0;
 	__u32 key = net__dns_client_key(ev->family, bpf_ntohs(udp.dest));
 	struct ztai_event_header *owner = bpf_map_lookup_elem(&dns_clients, &key);
-	if (!owner)
+	if (!owner || !net__wanted(ZTAI_EVENT_DNS))
 		return 0;
 
 	ev->proto = IPPROTO_UDP;

@@ -162,7 +162,7 @@ int net_exit_connect(struct ztai_sys_exit_ctx *ctx)
 		net__sock_local(sk, ev->family, ev->saddr, &ev->sport);
 
 	if (!conn) {
-		emit__control_copy(ev, sizeof(*ev));
+		net__emit(ev);
 		net__remember_dns_client(ev);
 		return 0;
 	}
@@ -176,7 +176,7 @@ int net_exit_connect(struct ztai_sys_exit_ctx *ctx)
 	}
 	ev->res = ret;
 	ev->hdr.ktime_ns = bpf_ktime_get_boot_ns();
-	emit__control_copy(ev, sizeof(*ev));
+	net__emit(ev);
 	if (ret < 0 && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_CLOSE)
 		bpf_map_delete_elem(&net_conns, &call.sk);
 	else
@@ -232,7 +232,7 @@ int net_sock_state(struct ztai_sock_state_ctx *ctx)
 		struct ztai_net_event *ev = &conn->ev;
 		ev->res = outcome;
 		net__fill_header_from(&ev->hdr, ZTAI_EVENT_NET_CONNECT, sizeof(*ev), &ev->hdr);
-		emit__control_copy(ev, sizeof(*ev));
+		net__emit(ev);
 		if (outcome < 0)
 			bpf_map_delete_elem(&net_conns, &key);
 		else
@@ -253,7 +253,7 @@ int net_sock_state(struct ztai_sock_state_ctx *ctx)
 	if (ev.bytes_in && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)))
 		ev.bytes_in--;
 	ev.flags &= ~ZTAI_NET_NONBLOCKING;
-	emit__control_copy(&ev, sizeof(ev));
+	net__emit(&ev);
 	bpf_map_delete_elem(&net_conns, &key);
 	return 0;
 }
@@ -274,7 +274,7 @@ static __always_inline int net__accepted(long ret)
 	/* The peer initiated the flow: it is the source. */
 	net__sock_remote(sk, conn.ev.family, conn.ev.saddr, &conn.ev.sport);
 	net__sock_local(sk, conn.ev.family, conn.ev.daddr, &conn.ev.dport);
-	emit__control_copy(&conn.ev, sizeof(conn.ev));
+	net__emit(&conn.ev);
 	if (conn.ev.proto != IPPROTO_TCP)
 		return 0;
 	conn.ev.flags |= ZTAI_NET_INBOUND;
@@ -329,7 +329,7 @@ int net_exit_bind(struct ztai_sys_exit_ctx *ctx)
 	/* bind to port 0 picks one: report the port the call got */
 	if (ev.res == 0 && ev.sport == 0 && sk)
 		ev.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	emit__control_copy(&ev, sizeof(ev));
+	net__emit(&ev);
 	return 0;
 }
 
@@ -356,7 +356,7 @@ int net_exit_listen(struct ztai_sys_exit_ctx *ctx)
 	if (!net__is_inet(ev.family))
 		return 0;
 	net__sock_local(sk, ev.family, ev.saddr, &ev.sport);
-	emit__control_copy(&ev, sizeof(ev));
+	net__emit(&ev);
 	return 0;
 }
 
@@ -404,7 +404,7 @@ static __always_inline int net__sent(long ret, __u16 type)
 	ev.family = family;
 	if (sk)
 		net__sock_local(sk, family, ev.saddr, &ev.sport);
-	emit__control_copy(&ev, sizeof(ev));
+	net__emit(&ev);
 	net__remember_dns_client(&ev);
 	return 0;
 }

@@ -234,7 +234,7 @@ Result<std::string> PodWatcher::list() {
   std::vector<PodInfo> pods;
   std::string cont;
   std::string resource_version;
-  do {
+  for (;;) {
     std::string url = fmt::format("{}&limit={}", pods_url(), settings_.page_size);
     if (!cont.empty()) url += "&continue=" + url_escape(cont);
     std::string body;
@@ -249,7 +249,7 @@ Result<std::string> PodWatcher::list() {
         r.error += " (the agent needs get, list and watch on pods)";
       }
       // 410 during paging: the continue token expired; start the list again.
-      if (r.status == 410) {
+      if (r.status == 410 && !cont.empty()) {
         cont.clear();
         pods.clear();
         continue;
@@ -274,7 +274,8 @@ Result<std::string> PodWatcher::list() {
     const json& meta = j.contains("metadata") && j["metadata"].is_object() ? j["metadata"] : json::object();
     resource_version = meta.value("resourceVersion", "");
     cont = meta.value("continue", "");
-  } while (!cont.empty());
+    if (cont.empty()) break;
+  }
   lists_.inc();
   pods_.set(static_cast<int64_t>(pods.size()));
   log::debug("listed {} pods of node {} at version {}", pods.size(), settings_.node_name, resource_version);

@@ -154,6 +154,14 @@ FileFilter BpfPrograms::file_filter() const {
                     bpf_map__fd(skel_->maps.file_suffixes), bpf_map__fd(skel_->maps.file_cgroups));
 }
 
+Status BpfPrograms::skip_net_events(uint32_t mask) const {
+  __u32 zero = 0;
+  if (bpf_map__update_elem(skel_->maps.net_skip, &zero, sizeof(zero), &mask, sizeof(mask), BPF_ANY) != 0) {
+    return make_error(ErrorCode::kKernel, "setting which network events the kernel drops failed: {}", strerror(errno));
+  }
+  return {};
+}
+
 Result<KernelCounters> BpfPrograms::read_counters() const {
   int ncpus = libbpf_num_possible_cpus();
   if (ncpus <= 0) return make_error(ErrorCode::kKernel, "cannot count possible CPUs: {}", strerror(-ncpus));
@@ -170,6 +178,7 @@ Result<KernelCounters> BpfPrograms::read_counters() const {
     sum.read_errors += c.read_errors;
     sum.file_filtered += c.file_filtered;
     sum.net_untracked += c.net_untracked;
+    sum.net_filtered += c.net_filtered;
   }
   return sum;
 }

@@ -30,6 +30,7 @@ struct KernelCounters {
   uint64_t read_errors = 0;
   uint64_t file_filtered = 0;  // file events dropped in the kernel: no rule or policy wanted them
   uint64_t net_untracked = 0;  // network calls or TCP connections not tracked (map full): records lost
+  uint64_t net_filtered = 0;   // network, DNS, blind-spot events dropped in the kernel: no rule wanted them
 };
 
 class BpfPrograms {
@@ -45,6 +46,9 @@ class BpfPrograms {
   bool family_loaded(std::string_view family) const;
   // The file sensor's in-kernel filter; it emits nothing until interest is applied.
   FileFilter file_filter() const;
+  // Network, DNS and blind-spot record types the kernel drops (ZTAI_NET_SKIP_BIT of each);
+  // 0, the initial value, emits them all.
+  Status skip_net_events(uint32_t mask) const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.

@@ -15,6 +15,7 @@
 #include "agent/api/metrics_server.h"
 #include "agent/rules/rule_loader.h"
 #include "agent/rules/file_interest.h"
+#include "agent/rules/net_interest.h"
 #include "agent/rules/rule_reloader.h"
 
 namespace ztai {
@@ -43,6 +44,9 @@ class DropWatch {
       out.push_back({"ztai_kernel_net_untracked_total",
                      "Network calls or TCP connections the kernel could not track (map full): their records were lost",
                      MetricKind::kCounter, {}, static_cast<double>(c->net_untracked)});
+      out.push_back({"ztai_kernel_net_filtered_total",
+                     "Network, DNS and blind-spot events no rule asked for, dropped in the kernel",
+                     MetricKind::kCounter, {}, static_cast<double>(c->net_filtered)});
     });
   }
 
@@ -114,6 +118,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     log::info("{} rules loaded from {} files", initial.rules->rules().size(), initial.files.size());
   }
   FileInterest rules_file_interest = rules::file_interest_of(*initial.rules);
+  const uint32_t rules_net_skip = rules::net_skip_mask(*initial.rules);
   rules::RuleSetHandoff rule_handoff;
   rule_handoff.publish(std::move(initial.rules));
 
@@ -151,6 +156,10 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     }
   }
 
+  // --events lists every event; otherwise the kernel drops network events no rule can match.
+  auto net_skip = [&](uint32_t mask) { return config.output.events ? 0u : mask; };
+  if (Status s = (*programs)->skip_net_events(net_skip(rules_net_skip)); !s) return s;
+
   // Seed after attaching: a process started in between is in /proc or in the ring, never lost.
   std::string cgroup2;
   if (auto mounts = read_mounts()) cgroup2 = find_mount(*mounts, "cgroup2").value_or("");
@@ -168,6 +177,9 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);
   auto refilter = [&](const rules::RuleSet& set) {
+    if (Status s = (*programs)->skip_net_events(net_skip(rules::net_skip_mask(set))); !s) {
+      log::error("the new rules' network filter could not be applied: {}", s.error().message());
+    }
     if (!file_sensor) return;
     Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor, rules::file_interest_of(set)));
     if (!s) log::error("the new rules' file filter could not be applied: {}", s.error().message());

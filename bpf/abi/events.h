@@ -244,6 +244,11 @@ ZTAI_ABI_ASSERT(sizeof(struct ztai_dns_event) == 96, "ztai_dns_event layout");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_dns_event, saddr) == 56, "dns.saddr offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_dns_event, msg_len) == 88, "dns.msg_len offset");
 
+/* Which of the network, DNS and blind-spot records the kernel drops, because no loaded rule can
+ * match them: one bit per type, in the single element of the net_skip array map. 0 (the value
+ * before the agent writes it) emits everything. Connections are tracked either way. */
+#define ZTAI_NET_SKIP_BIT(type) (1u << ((type) - ZTAI_EVENT_NET_CONNECT))
+
 /* Blind spots (bpf/blindspot.bpf.c): io_uring submits file and network operations without the
  * syscalls the other sensors watch, and raw/packet sockets bypass the transport layer. These
  * records say that a process opened such a path. */
@@ -280,7 +285,8 @@ struct ztai_kernel_counters {
 	__u64 read_errors;                 /* a probe read failed; the record went out incomplete */
 	__u64 file_filtered;               /* file events no rule or policy asked for, dropped in the kernel */
 	__u64 net_untracked;               /* a network call or TCP connection not tracked (map full): its record is lost */
-	__u64 _reserved[3];
+	__u64 net_filtered;                /* network, DNS, blind-spot events no rule asked for, dropped in the kernel */
+	__u64 _reserved[2];
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_kernel_counters) == 64, "ztai_kernel_counters layout");
 

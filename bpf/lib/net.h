@@ -150,6 +150,34 @@ static __always_inline void counters__net_untracked(void)
 		__sync_fetch_and_add(&c->net_untracked, 1);
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32); /* ZTAI_NET_SKIP_BIT of each record type to drop */
+} net_skip __weak SEC(".maps");
+
+/* False, and counted, when no rule can use records of this type. */
+static __always_inline bool net__wanted(__u16 type)
+{
+	__u32 zero = 0;
+	__u32 *skip = bpf_map_lookup_elem(&net_skip, &zero);
+
+	if (!skip || !(*skip & ZTAI_NET_SKIP_BIT(type)))
+		return true;
+	struct ztai_kernel_counters *c = counters__get();
+	if (c)
+		__sync_fetch_and_add(&c->net_filtered, 1);
+	return false;
+}
+
+/* Copies a network record to the control ring, unless no rule wants its type. */
+static __always_inline void net__emit(struct ztai_net_event *ev)
+{
+	if (net__wanted(ev->hdr.type))
+		emit__control_copy(ev, sizeof(*ev));
+}
+
 /* Header of a record about a process that is not necessarily current (a TCP state change runs
  * in softirq or timer context): identity from the record kept when the process acted. */
 static __always_inline void net__fill_header_from(struct ztai_event_header *hdr, __u16 type, __u32 size,

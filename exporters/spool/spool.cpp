@@ -51,6 +51,7 @@ Result<std::unique_ptr<Spool>> Spool::open(SpoolOptions options) {
 
 Spool::~Spool() {
   if (write_fd_ >= 0) close(write_fd_);
+  if (read_fd_ >= 0) close(read_fd_);
 }
 
 std::string Spool::segment_path(uint64_t id) const {
@@ -116,22 +117,34 @@ Result<uint64_t> Spool::scan(Segment& seg, uint64_t from) {
 
 Result<bool> Spool::read_entry(const Segment& seg, uint64_t& offset, std::string& payload) {
   if (offset + kHeader > seg.bytes) return false;
-  std::string path = segment_path(seg.id);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open", path);
+  // One descriptor for the segment being read, kept across calls: not an open per entry.
+  if (read_fd_seg_ != seg.id || read_fd_ < 0) {
+    if (read_fd_ >= 0) close(read_fd_);
+    std::string path = segment_path(seg.id);
+    read_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (read_fd_ < 0) return io_error("cannot open", path);
+    read_fd_seg_ = seg.id;
+  }
   uint32_t header[2];
-  bool ok = pread(fd, header, kHeader, static_cast<off_t>(offset)) == static_cast<ssize_t>(kHeader) &&
+  bool ok = pread(read_fd_, header, kHeader, static_cast<off_t>(offset)) == static_cast<ssize_t>(kHeader) &&
             offset + kHeader + header[0] <= seg.bytes;
   if (ok) {
     payload.resize(header[0]);
-    ok = pread(fd, payload.data(), header[0], static_cast<off_t>(offset + kHeader)) ==
+    ok = pread(read_fd_, payload.data(), header[0], static_cast<off_t>(offset + kHeader)) ==
              static_cast<ssize_t>(header[0]) &&
          crc_of(payload) == header[1];
   }
-  close(fd);
   if (!ok) return false;
   offset += kHeader + header[0];
   return true;
+}
+
+bool Spool::remove_segment_file(uint64_t id) {
+  if (read_fd_ >= 0 && read_fd_seg_ == id) {  // a deleted file's space is freed only once closed
+    close(read_fd_);
+    read_fd_ = -1;
+  }
+  return unlink(segment_path(id).c_str()) == 0;
 }
 
 Status Spool::start_segment(uint64_t id) {
@@ -207,7 +220,7 @@ Status Spool::drop_oldest() {
     cursor_off_ = 0;
     if (Status s = write_cursor(); !s) return s;
   }
-  if (unlink(segment_path(f.id).c_str()) != 0) return io_error("cannot delete", segment_path(f.id));
+  if (!remove_segment_file(f.id)) return io_error("cannot delete", segment_path(f.id));
   return {};
 }
 
@@ -247,7 +260,7 @@ Status Spool::commit() {
     left -= n;
     if (s.records == 0 && s.id < read_seg_) {
       total_bytes_ -= s.bytes;
-      unlink(segment_path(s.id).c_str());
+      remove_segment_file(s.id);
       segments_.pop_front();
     } else if (n == 0) {
       break;
@@ -255,7 +268,7 @@ Status Spool::commit() {
   }
   while (segments_.size() > 1 && segments_.front().id < read_seg_ && segments_.front().records == 0) {
     total_bytes_ -= segments_.front().bytes;
-    unlink(segment_path(segments_.front().id).c_str());
+    remove_segment_file(segments_.front().id);
     segments_.pop_front();
   }
   read_uncommitted_ = 0;

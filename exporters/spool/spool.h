@@ -56,6 +56,7 @@ class Spool {
   std::string segment_path(uint64_t id) const;
   Status start_segment(uint64_t id);
   Status drop_oldest();
+  bool remove_segment_file(uint64_t id);
   Status write_cursor();
   // Reads the entry at (segment, offset); false at the end of the segment's valid entries.
   Result<bool> read_entry(const Segment& seg, uint64_t& offset, std::string& payload);
@@ -64,6 +65,8 @@ class Spool {
   SpoolOptions options_;
   std::deque<Segment> segments_;
   int write_fd_ = -1;
+  int read_fd_ = -1;  // open on segment read_fd_seg_
+  uint64_t read_fd_seg_ = 0;
   uint64_t total_bytes_ = 0;
   uint64_t records_ = 0;
   // Durable cursor and the read position ahead of it.

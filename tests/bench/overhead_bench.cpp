@@ -2,7 +2,7 @@
 // exec (fork+exec of /bin/true), open+close, TCP and UDP connect on loopback, a DNS lookup against
 // a resolver on 127.0.0.77, and getppid, measured with no agent, with an empty program on
 // raw_syscalls/sys_enter (the floor any syscall sensor pays), and with `ztai run` on its default
-// config. Prints ns/op (median of rounds) and the ratios.
+// config and the default rule pack. Prints ns/op (median of rounds) and the ratios.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -175,7 +175,11 @@ int main(int argc, char** argv) {
   udp_peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::vector<Op> ops = {
       {"exec (fork+exec /bin/true)", 200, fork_exec_true},
-      {"open+close", 50000, [] { close(open("/etc/hostname", O_RDONLY | O_CLOEXEC)); }},
+      // No default rule names /etc/hostname: the kernel filter drops it.
+      {"open+close (unmonitored)", 50000, [] { close(open("/etc/hostname", O_RDONLY | O_CLOEXEC)); }},
+      // /usr/bin/ is a prefix the default rules watch (writes below binary directories): the read
+      // is emitted and evaluated, and raises no alert.
+      {"open+close (monitored)", 50000, [] { close(open("/usr/bin/true", O_RDONLY | O_CLOEXEC)); }},
       {"TCP connect (loopback)", 3000, [&] { listener.connect_once(); }},
       {"UDP connect (loopback)", 20000, [&] { udp_connect_once(udp_peer); }},
       {"DNS lookup (local resolver)", 5000, [&] { resolver.lookup(); }},
@@ -196,7 +200,8 @@ int main(int argc, char** argv) {
         }
       } else if (cond == "ztai run") {
         agent = std::make_unique<ztai::testing::AgentProcess>(std::vector<std::string>{
-            "run", "--config", ZTAI_SOURCE_DIR "/packaging/config/ztai.yaml", "--output", "/dev/null"});
+            "run", "--config", ZTAI_SOURCE_DIR "/packaging/config/ztai.yaml", "--rules", ZTAI_SOURCE_DIR "/rules/host",
+            "--output", "/dev/null"});
         if (!agent->ready()) {
           fmt::print(stderr, "the agent did not start:\n{}\n", agent->stderr_text());
           return 1;

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "agent/fields/field_registry.h"
+#include "bpf/abi/events.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
 
@@ -323,6 +324,33 @@ TEST(NetSensor, UdpSendtoAndSendmsgDestinations) {
     if (mine(e) && e.hdr.type == EventType::kSendto && e.as<NetPayload>()->fd == sfd) ++sendtos;
   }
   EXPECT_EQ(sendtos, 1u) << "send() on the connected socket is not a sendto event";
+  close(sfd);
+  close(rfd);
+}
+
+TEST(NetSensor, TypesNoRuleWantsAreDroppedInTheKernelAndCounted) {
+  auto collector = start_collector();
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  EventCollector& c = **collector;
+  ASSERT_TRUE(c.programs().skip_net_events(ZTAI_NET_SKIP_BIT(ZTAI_EVENT_NET_SENDTO)));
+  auto before = c.programs().read_counters();
+  ASSERT_TRUE(before);
+  int rfd = bound_socket(AF_INET, SOCK_DGRAM, "127.0.0.1");
+  socklen_t len;
+  sockaddr_storage to = address(AF_INET, "127.0.0.1", local_end(rfd).port, len);
+  int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(sendto(sfd, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), len), 1);
+  // A connect afterwards is still reported: once it is in, the sendto would have been too.
+  ASSERT_EQ(connect(sfd, reinterpret_cast<sockaddr*>(&to), len), 0);
+  auto conn = wait_net(c, EventType::kConnect, [&](const NetPayload& n) { return n.fd == sfd; });
+  ASSERT_TRUE(conn) << "no connect event";
+  c.drain();
+  for (const Event& e : c.events()) {
+    EXPECT_FALSE(mine(e) && e.hdr.type == EventType::kSendto) << "a dropped type reached userspace";
+  }
+  auto after = c.programs().read_counters();
+  ASSERT_TRUE(after);
+  EXPECT_GE(after->net_filtered, before->net_filtered + 1);
   close(sfd);
   close(rfd);
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/e2e/support/agent_process.h"
+#include "tests/e2e/support/rule_scenario.h"
 #include "tests/support/kernel_test.h"
 
 namespace ztai {
@@ -20,49 +21,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::AgentProcess;
 
-class RuleFile {
- public:
-  RuleFile() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ztai-e2e-rules-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    path_ = dir_ + "/rules.yaml";
-  }
-  ~RuleFile() { std::filesystem::remove_all(dir_); }
-  void write(const std::string& text) const { std::ofstream(path_) << text; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string dir_, path_;
-};
-
-std::string rule(const std::string& name, const std::string& condition, const std::string& extra = "") {
-  return "- rule: " + name + "\n  desc: e2e\n  condition: " + condition +
-         "\n  output: \"" + name + " (cmdline=%proc.cmdline parent=%proc.pname ppid=%proc.ppid)\"\n  priority: NOTICE\n  tags: [e2e]\n" +
-         extra;
-}
-
-// Runs `bash -c script` to completion; returns the shell's pid.
-pid_t run_shell(const std::string& script) {
-  pid_t shell = fork();
-  if (shell == 0) {
-    execl("/bin/bash", "bash", "-c", script.c_str(), nullptr);
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(shell, &st, 0);
-  return shell;
-}
-
-// The first alert of `rule_name` raised by a child of `parent`, within two seconds.
-nlohmann::json alert_for(AgentProcess& agent, const std::string& rule_name, pid_t parent) {
-  auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (auto line = agent.next_line(deadline)) {
-    auto j = nlohmann::json::parse(*line, nullptr, false);
-    if (j.is_discarded() || j.value("rule", "") != rule_name) continue;
-    if (parent == 0 || j["output_fields"].value("proc.ppid", 0u) == static_cast<unsigned>(parent)) return j;
-  }
-  return {};
-}
+using testing::alert_for;
+using testing::rule;
+using testing::RuleFile;
+using testing::run_shell;
 
 TEST(RulesRun, EchoRuleAlertsThenReloadsAndRejectsABrokenSet) {
   ZTAI_KERNEL_PREREQ(testing::kernel_available());

@@ -14,6 +14,8 @@ acknowledged on stdout with "OK <op>" once it took effect:
                                          any watch from an older version
   {"op": "compact"}                      forget history: watching from an older version gets 410
   {"op": "fail", "n": N, "status": S}    answer the next N requests with HTTP status S
+  {"op": "expire_continue"}              answer the next list page asked with a continue token
+                                         with 410 Gone (its snapshot was compacted)
   {"op": "stats"}                        answered by "STATS {json}" (requests by kind), not "OK"
 
 First line on stdout: "LISTENING <port>".
@@ -31,6 +33,7 @@ lock = threading.Condition()
 pods = {}          # uid -> pod
 history = []       # (rv, type, pod)
 state = {"rv": 100, "compacted": 0, "drop_gen": 0, "expire_gen": 0, "fail_n": 0, "fail_status": 503,
+         "expire_continue": False,
          "stats": {"list": 0, "watch": 0, "unauthorized": 0, "failed": 0}}
 token = None
 
@@ -97,6 +100,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             items = sorted((p for p in pods.values() if wanted(p, selector)),
                            key=lambda p: p["metadata"]["uid"])
             rv = str(state["rv"])
+        with lock:
+            if q.get("continue") and state["expire_continue"]:
+                state["expire_continue"] = False
+                return self.send_json(410, status_obj(
+                    410, "Expired", "The provided continue parameter is too old to display a consistent list result."))
         start = int(q.get("continue", "0") or 0)
         end = start + limit if limit else len(items)
         meta = {"resourceVersion": rv}
@@ -194,6 +202,8 @@ def command(cmd):
         elif op == "fail":
             state["fail_n"] = int(cmd.get("n", 1))
             state["fail_status"] = int(cmd.get("status", 503))
+        elif op == "expire_continue":
+            state["expire_continue"] = True
         elif op == "stats":
             print("STATS " + json.dumps(state["stats"]), flush=True)
             return

@@ -83,6 +83,18 @@ TEST_F(PodWatcherTest, ListsThisNodesPodsAcrossPagesThenWatches) {
   EXPECT_EQ(store_.find("y-uid"), nullptr);
 }
 
+TEST_F(PodWatcherTest, AnExpiredContinueTokenStartsTheListAgain) {
+  for (char c : {'a', 'b', 'c', 'd', 'e'}) {
+    ASSERT_TRUE(api_->add(make_pod(std::string(1, c) + "-uid", std::string("p") + c, "node-1")));
+  }
+  ASSERT_TRUE(api_->command(R"({"op":"expire_continue"})"));
+  PodWatcher w(settings_, store_, metrics_);
+  w.start();
+  ASSERT_TRUE(eventually([&] { return store_.state() == PodStore::State::kSynced && store_.size() == 5; }));
+  EXPECT_EQ(metrics_.value("ztai_k8s_lists_total"), 1);
+  EXPECT_EQ(metrics_.value("ztai_k8s_request_errors_total"), 1);
+}
+
 TEST_F(PodWatcherTest, ADroppedWatchResumesWithoutRelisting) {
   PodWatcher w(settings_, store_, metrics_);
   w.start();
