@@ -39,6 +39,8 @@ class DropWatch {
                      static_cast<double>(c->control_drops)});
       out.push_back({"ztai_kernel_ring_drops_total", help, MetricKind::kCounter, {{"ring", "data"}},
                      static_cast<double>(c->data_drops)});
+      out.push_back({"ztai_kernel_file_filtered_total", "File events dropped in the kernel: no rule or policy wanted them",
+                     MetricKind::kCounter, {}, static_cast<double>(c->file_filtered)});
       out.push_back({"ztai_kernel_read_errors_total", "Kernel reads that failed (records went out incomplete)",
                      MetricKind::kCounter, {}, static_cast<double>(c->read_errors)});
       out.push_back({"ztai_kernel_net_untracked_total",
