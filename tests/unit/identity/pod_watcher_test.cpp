@@ -93,6 +93,10 @@ TEST_F(PodWatcherTest, AnExpiredContinueTokenStartsTheListAgain) {
   ASSERT_TRUE(eventually([&] { return store_.state() == PodStore::State::kSynced && store_.size() == 5; }));
   EXPECT_EQ(metrics_.value("ztai_k8s_lists_total"), 1);
   EXPECT_EQ(metrics_.value("ztai_k8s_request_errors_total"), 1);
+  // Pages of 2: page 1, page 2 refused, then pages 1 to 3 again.
+  auto stats = api_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_NE(stats->find("\"list\": 5"), std::string::npos) << *stats;
 }
 
 TEST_F(PodWatcherTest, ADroppedWatchResumesWithoutRelisting) {
