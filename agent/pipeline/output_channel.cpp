@@ -109,6 +109,8 @@ bool OutputChannel::fill_batch(std::vector<Record>& batch) {
   if (spool_) {
     auto read = spool_->read(max);
     if (!read) {
+      // Try again when new records arrive rather than spin on a failing disk.
+      spool_readable_ = false;
       log::warn("output {}: {}", options_.name, read.error().message());
       return false;
     }
