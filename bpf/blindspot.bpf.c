@@ -18,9 +18,10 @@ struct blindspot_call {
 	__u32 a, b, c;
 };
 
-/* Arguments from the enter tracepoint, kept until the exit has the result. */
+/* Arguments from the enter tracepoint, kept until the exit has the result; LRU, since a thread
+ * that dies inside the call leaves its entry behind. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32); /* tid */
 	__type(value, struct blindspot_call);

@@ -28,8 +28,9 @@ struct net_call {
 	__u32 addrlen;
 };
 
+/* LRU: a thread that dies inside a call leaves its entry behind, to be evicted. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32); /* tid */
 	__type(value, struct net_call);
