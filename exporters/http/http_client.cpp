@@ -121,7 +121,8 @@ HttpClient::~HttpClient() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-HttpResponse HttpClient::post(const std::string& body, const std::vector<std::string>& extra_headers) {
+HttpResponse HttpClient::post_to(const std::string& url, const std::string& body,
+                                 const std::vector<std::string>& extra_headers) {
   CURL* c = static_cast<CURL*>(curl_);
   HttpResponse r;
   curl_slist* headers = nullptr;
@@ -129,7 +130,7 @@ HttpResponse HttpClient::post(const std::string& body, const std::vector<std::st
   for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   char err[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(c, CURLOPT_URL, options_.url.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -153,7 +154,7 @@ HttpResponse HttpClient::post(const std::string& body, const std::vector<std::st
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     r.status = 0;
-    r.error = fmt::format("{}: {}", options_.url, err[0] ? err : curl_easy_strerror(rc));
+    r.error = fmt::format("{}: {}", url, err[0] ? err : curl_easy_strerror(rc));
     return r;
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

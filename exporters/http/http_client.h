@@ -51,7 +51,10 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  HttpResponse post(const std::string& body, const std::vector<std::string>& extra_headers = {});
+  HttpResponse post(const std::string& body, const std::vector<std::string>& extra_headers = {}) {
+    return post_to(options_.url, body, extra_headers);
+  }
+  HttpResponse post_to(const std::string& url, const std::string& body, const std::vector<std::string>& extra_headers);
   const HttpOptions& options() const { return options_; }
 
  private:

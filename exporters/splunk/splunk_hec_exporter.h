@@ -1,6 +1,7 @@
 // Splunk HTTP Event Collector: batches of event envelopes {time, host, source, sourcetype,
 // index, event} POSTed to /services/collector/event with `Authorization: Splunk <token>`.
-// Delivery counts once HEC answers 200; indexer acknowledgement is not used (see docs).
+// Delivery counts once HEC answers 2xx, or with indexer_ack once /services/collector/ack says the
+// batch is indexed.
 #pragma once
 
 #include <memory>

@@ -108,6 +108,19 @@ TEST_F(HttpDelivery, SplunkHecDeliversEverythingAfterTheReceiverRecovers) {
   EXPECT_GE(metrics_.value("ztai_output_failed_total", {{"output", "splunk_hec"}}), 4);
 }
 
+TEST_F(HttpDelivery, SplunkHecWithIndexerAckCountsABatchOnlyOnceIndexed) {
+  auto c = channel("{type: splunk_hec, url: " + base_ +
+                   ", token: test-token, index: security, batch_size: 10, indexer_ack: {enabled: true, poll_ms: 50}}");
+  ASSERT_TRUE(c);
+  auto want = outputs("acked ", 30);
+  for (const auto& o : want) c->submit(alert(o));
+  expect_all("hec.log", want);
+  c->stop();
+  EXPECT_EQ(metrics_.value("ztai_output_sent_total", {{"output", "splunk_hec"}}), 30);
+  // Each accepted batch was polled until acknowledged (the receiver acknowledges on the second poll).
+  EXPECT_GE(testing::read_lines(dir_.path() + "/ack.log").size(), 6u);
+}
+
 TEST_F(HttpDelivery, ElasticsearchBulkRetriesFailedItemsAndDropsRefusedOnesCounted) {
   auto c = channel("{type: elasticsearch, url: " + base_ + ", index: ztai-test, batch_size: 10}");
   ASSERT_TRUE(c);

@@ -2,7 +2,9 @@
 """HTTPS receiver for the HTTP output tests (127.0.0.1 only).
 
 Checks the exact wire format of each output type and records what it accepted:
-  /services/collector/event  Splunk HEC envelopes, `Authorization: Splunk <token>`
+  /services/collector/event  Splunk HEC envelopes, `Authorization: Splunk <token>`; with an
+                              X-Splunk-Request-Channel header it answers an ackId
+  /services/collector/ack     indexer acknowledgement: an ackId is acknowledged on its second poll
   /_bulk                      NDJSON create actions; per-item 429 and 400 results
   /v1/logs                    OTLP/HTTP JSON ExportLogsServiceRequest
   /hook                       webhook JSON array with an HMAC-SHA256 signature
@@ -17,6 +19,8 @@ args = None
 lock = threading.Lock()
 counts = {}
 bulk_flaky_seen = set()
+ack_polls = {}
+next_ack = [0]
 
 
 def record(name, line):
@@ -53,6 +57,8 @@ class Handler(BaseHTTPRequestHandler):
             if n % 2 == 0:
                 return self.reply(429, b'{"error":"slow down"}', [('Retry-After', '1')])
             return self.reply(503, b'{"error":"unavailable"}')
+        if path == '/services/collector/ack':
+            return self.hec_ack(body)
         try:
             handler = {'/services/collector/event': self.hec, '/_bulk': self.bulk, '/v1/logs': self.otlp,
                        '/hook': self.hook}[path]
@@ -87,7 +93,26 @@ class Handler(BaseHTTPRequestHandler):
             outs.append(obj['event']['output'])
         for o in outs:
             record('hec.log', json.dumps(o))
+        if self.headers.get('X-Splunk-Request-Channel'):
+            with lock:
+                ack_id = next_ack[0]
+                next_ack[0] += 1
+                ack_polls[ack_id] = 0
+            return self.reply(200, json.dumps({'text': 'Success', 'code': 0, 'ackId': ack_id}).encode())
         self.reply(200, b'{"text":"Success","code":0}')
+
+    def hec_ack(self, body):
+        if self.headers.get('Authorization') != 'Splunk ' + args.token or \
+                not self.headers.get('X-Splunk-Request-Channel'):
+            violation('hec ack: bad Authorization or no channel')
+            return self.reply(400, b'{"text":"Data channel is missing","code":10}')
+        acks = {}
+        for ack_id in json.loads(body)['acks']:
+            with lock:
+                ack_polls[ack_id] = ack_polls.get(ack_id, 0) + 1
+                acks[str(ack_id)] = ack_polls[ack_id] >= 2
+            record('ack.log', str(ack_id))
+        self.reply(200, json.dumps({'acks': acks}).encode())
 
     def bulk(self, body):
         if self.headers.get('Content-Type') != 'application/x-ndjson':
