@@ -36,8 +36,9 @@ Result<Event> decode_net(const EventHeader& hdr, std::span<const std::byte> reco
   p.res = raw.res;
   p.fd = raw.fd;
   p.proto = raw.proto;
-  p.saddr = IpAddress::from_af(raw.family, raw.saddr);
-  p.daddr = IpAddress::from_af(raw.family, raw.daddr);
+  // A dual-stack socket reaching an IPv4 peer uses ::ffff:a.b.c.d; rules name the IPv4 address.
+  p.saddr = IpAddress::from_af(raw.family, raw.saddr).unmapped();
+  p.daddr = IpAddress::from_af(raw.family, raw.daddr).unmapped();
   p.sport = raw.sport;
   p.dport = raw.dport;
   p.bytes_out = raw.bytes_out;
@@ -59,8 +60,8 @@ Result<Event> decode_dns(const EventHeader& hdr, std::span<const std::byte> reco
   }
   DnsPayload p;
   p.proto = raw.proto;
-  p.client = IpAddress::from_af(raw.family, raw.saddr);
-  p.server = IpAddress::from_af(raw.family, raw.daddr);
+  p.client = IpAddress::from_af(raw.family, raw.saddr).unmapped();
+  p.server = IpAddress::from_af(raw.family, raw.daddr).unmapped();
   p.client_port = raw.sport;
   p.server_port = raw.dport;
   p.msg_len = raw.msg_len;

@@ -205,6 +205,25 @@ TEST(NetSensor, TcpExchangeIpv4) { full_tcp_exchange(AF_INET, "127.0.0.1"); }
 
 TEST(NetSensor, TcpExchangeIpv6) { full_tcp_exchange(AF_INET6, "::1"); }
 
+TEST(NetSensor, DualStackSocketReachingIpv4IsReportedAsIpv4) {
+  auto collector = start_collector();
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  int lfd = bound_socket(AF_INET, SOCK_STREAM, "127.0.0.1");
+  ASSERT_EQ(listen(lfd, 8), 0);
+  uint16_t port = local_end(lfd).port;
+  int cfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  socklen_t len;
+  sockaddr_storage to = address(AF_INET6, "::ffff:127.0.0.1", port, len);
+  ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&to), len), 0) << strerror(errno);
+  auto conn = wait_net(**collector, EventType::kConnect, [&](const NetPayload& n) { return n.fd == cfd; });
+  ASSERT_TRUE(conn) << "no connect event";
+  EXPECT_EQ(conn->as<NetPayload>()->daddr.to_string(), "127.0.0.1");
+  EXPECT_EQ(conn->as<NetPayload>()->saddr.to_string(), "127.0.0.1");
+  EXPECT_EQ(conn->as<NetPayload>()->dport, port);
+  close(cfd);
+  close(lfd);
+}
+
 TEST(NetSensor, NonBlockingConnectThatSucceeds) {
   auto collector = start_collector();
   ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));

@@ -100,6 +100,19 @@ TEST(NetDecoder, Ipv6AndInboundClose) {
   EXPECT_EQ(p->bytes_in, 200u);
 }
 
+TEST(NetDecoder, Ipv4MappedAddressesAreIpv4) {
+  ztai_net_event raw = net_record(ZTAI_EVENT_NET_CONNECT);
+  raw.family = AF_INET6;
+  const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+  std::memcpy(raw.saddr, mapped, 16);
+  std::memcpy(raw.daddr, mapped, 16);
+  raw.daddr[15] = 9;
+  auto ev = decode_record(bytes_of(raw));
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->as<NetPayload>()->saddr.to_string(), "127.0.0.1");
+  EXPECT_EQ(ev->as<NetPayload>()->daddr.to_string(), "127.0.0.9");
+}
+
 TEST(NetDecoder, RejectsShortRecordsAndUnknownFamilies) {
   auto rec = bytes_of(net_record(ZTAI_EVENT_NET_CONNECT));
   rec.resize(rec.size() - 1);
