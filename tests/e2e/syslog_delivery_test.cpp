@@ -133,7 +133,7 @@ TEST_F(SyslogDelivery, RelpDeliversAWholeBurstAcrossAReceiverRestart) {
     for (int i = 0; i < kBurst; ++i) relp->submit(alert(i));
   });
   // Stop the receiver once part of the burst has arrived, keep it down for a while, restart it.
-  wait_for_lines(rsyslog.out_file(), 2000, std::chrono::seconds(30));
+  size_t before_stop = wait_for_lines(rsyslog.out_file(), 2000, std::chrono::seconds(30)).size();
   rsyslog.stop();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   ASSERT_TRUE(rsyslog.start());
@@ -153,10 +153,13 @@ TEST_F(SyslogDelivery, RelpDeliversAWholeBurstAcrossAReceiverRestart) {
     }
   }
   EXPECT_EQ(corrupted, 0u);
+  // The restart really fell inside the burst: deliveries failed while rsyslog was down.
+  EXPECT_LT(before_stop, static_cast<size_t>(kBurst));
+  EXPECT_GT(metrics.value("ztai_output_failed_total", {{"output", "relp"}}), 0);
   EXPECT_EQ(got.size(), static_cast<size_t>(kBurst)) << "lost " << kBurst - got.size() << " alerts";
   // At least once: a resent window may duplicate, never lose.
   RecordProperty("duplicates", static_cast<int>(lines.size() - got.size()));
-  std::cout << "relp burst: " << kBurst << " sent, " << got.size() << " received, " << lines.size() - got.size()
+  std::cout << "relp burst: " << before_stop << " received before the stop; " << kBurst << " sent, " << got.size() << " received, " << lines.size() - got.size()
             << " duplicates, failed attempts " << metrics.value("ztai_output_failed_total", {{"output", "relp"}})
             << "\n";
 }
