@@ -81,7 +81,7 @@ static __always_inline struct ztai_kernel_counters *file__counters(void)
 }
 
 /* Does any prefix, exact path or suffix in the filter match this path (len includes the NUL)? */
-static __always_inline bool file__path_wanted(struct file_scratch *s, const __u8 *path, __u32 len)
+static __always_inline bool file__path_wanted(struct file_scratch *s, __u32 tries, const __u8 *path, __u32 len)
 {
 	if (len < 2 || len > ZTAI_MAX_FILENAME)
 		return false;
@@ -90,13 +90,15 @@ static __always_inline bool file__path_wanted(struct file_scratch *s, const __u8
 	/* Copy a whole key's worth: bytes past prefixlen are ignored by the trie, and the work area
 	 * always extends that far past `path`. */
 	__u32 n = slen < ZTAI_FILTER_PATH_MAX ? slen : ZTAI_FILTER_PATH_MAX;
-	if (bpf_probe_read_kernel(s->prefix_key.path, ZTAI_FILTER_PATH_MAX, path) == 0) {
+	if ((tries & ZTAI_FILTER_HAS_PREFIXES) && bpf_probe_read_kernel(s->prefix_key.path, ZTAI_FILTER_PATH_MAX, path) == 0) {
 		s->prefix_key.prefixlen = n * 8;
 		struct ztai_path_match_value *v = bpf_map_lookup_elem(&file_prefixes, &s->prefix_key);
 		if (v && ((v->match & ZTAI_MATCH_PREFIX) || ((v->match & ZTAI_MATCH_EXACT) && v->len == slen)))
 			return true;
 	}
 
+	if (!(tries & ZTAI_FILTER_HAS_SUFFIXES))
+		return false;
 	__u32 m = slen < ZTAI_FILTER_SUFFIX_MAX ? slen : ZTAI_FILTER_SUFFIX_MAX;
 	for (__u32 i = 0; i < ZTAI_FILTER_SUFFIX_MAX; i++) {
 		if (i >= m)
@@ -160,7 +162,7 @@ static __always_inline int file__handle(struct file_call *call, long ret)
 
 	bool wanted = cfg->all_paths;
 	if (!wanted && len <= ZTAI_MAX_FILENAME && start < PATH_WORK_BYTES - ZTAI_MAX_FILENAME)
-		wanted = file__path_wanted(s, s->work + start, len);
+		wanted = file__path_wanted(s, cfg->tries, s->work + start, len);
 	__u32 path_len = file__store_path(s, 0, start, len, &ev->path_flags);
 
 	__u32 path2_len = 0;
@@ -168,7 +170,7 @@ static __always_inline int file__handle(struct file_call *call, long ret)
 		__u32 len2 = 0;
 		__u32 start2 = path__resolve(call->dirfd2, call->path2, s->work, &len2, &ev->path2_flags);
 		if (!wanted && len2 <= ZTAI_MAX_FILENAME && start2 < PATH_WORK_BYTES - ZTAI_MAX_FILENAME)
-			wanted = file__path_wanted(s, s->work + start2, len2);
+			wanted = file__path_wanted(s, cfg->tries, s->work + start2, len2);
 		path2_len = file__store_path(s, path_len, start2, len2, &ev->path2_flags);
 	}
 	if (!wanted) {

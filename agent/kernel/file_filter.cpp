@@ -110,6 +110,7 @@ Status FileFilter::apply(const FileInterest& interest) {
   cfg.enabled = interest.enabled;
   cfg.all_paths = interest.all_paths;
   cfg.all_cgroups = !interest.cgroups.has_value();
+  cfg.tries = (prefixes.empty() ? 0 : ZTAI_FILTER_HAS_PREFIXES) | (suffixes.empty() ? 0 : ZTAI_FILTER_HAS_SUFFIXES);
   __u32 zero = 0;
   if (bpf_map_update_elem(config_fd_, &zero, &cfg, BPF_ANY) != 0) {
     return make_error(ErrorCode::kKernel, "file filter: writing its settings failed: {}", strerror(errno));

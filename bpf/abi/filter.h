@@ -38,7 +38,12 @@ struct ztai_file_filter_config {
 	__u32 enabled;     /* 0: the file sensor emits nothing (no rule or policy uses file events) */
 	__u32 all_paths;   /* 1: every path is wanted (a rule matches files without a path constraint) */
 	__u32 all_cgroups; /* 0: only cgroups in monitored_cgroups */
-	__u32 _pad;
+	__u32 tries;       /* enum ztai_filter_tries: which tries hold entries (an empty one is not searched) */
+};
+
+enum ztai_filter_tries {
+	ZTAI_FILTER_HAS_PREFIXES = 1 << 0,
+	ZTAI_FILTER_HAS_SUFFIXES = 1 << 1,
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_file_filter_config) == 16, "ztai_file_filter_config layout");
 

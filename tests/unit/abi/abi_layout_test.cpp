@@ -10,6 +10,7 @@
 
 #include "bpf/abi/config.h"
 #include "bpf/abi/events.h"
+#include "bpf/abi/filter.h"
 
 namespace {
 
@@ -93,6 +94,23 @@ TEST_F(BtfLayout, NetworkPayloads) {
   expect_layout("ztai_raw_socket_event", sizeof(ztai_raw_socket_event),
                 {M(ztai_raw_socket_event, hdr), M(ztai_raw_socket_event, res), M(ztai_raw_socket_event, domain),
                  M(ztai_raw_socket_event, type), M(ztai_raw_socket_event, protocol)});
+}
+
+TEST_F(BtfLayout, FilePayloadAndFilter) {
+  expect_layout("ztai_file_event", sizeof(ztai_file_event),
+                {M(ztai_file_event, hdr), M(ztai_file_event, res), M(ztai_file_event, syscall),
+                 M(ztai_file_event, path_flags), M(ztai_file_event, path2_flags), M(ztai_file_event, flags),
+                 M(ztai_file_event, mode), M(ztai_file_event, uid), M(ztai_file_event, gid),
+                 M(ztai_file_event, path_len), M(ztai_file_event, path2_len), M(ztai_file_event, data)});
+  expect_layout("ztai_path_prefix_key", sizeof(ztai_path_prefix_key),
+                {M(ztai_path_prefix_key, prefixlen), M(ztai_path_prefix_key, path)});
+  expect_layout("ztai_path_suffix_key", sizeof(ztai_path_suffix_key),
+                {M(ztai_path_suffix_key, prefixlen), M(ztai_path_suffix_key, reversed)});
+  expect_layout("ztai_path_match_value", sizeof(ztai_path_match_value),
+                {M(ztai_path_match_value, len), M(ztai_path_match_value, match)});
+  expect_layout("ztai_file_filter_config", sizeof(ztai_file_filter_config),
+                {M(ztai_file_filter_config, enabled), M(ztai_file_filter_config, all_paths),
+                 M(ztai_file_filter_config, all_cgroups), M(ztai_file_filter_config, tries)});
 }
 
 TEST_F(BtfLayout, CountersAndConfig) {

@@ -6,6 +6,7 @@
 
 #include "abi/config.h"
 #include "abi/events.h"
+#include "abi/filter.h"
 
 struct ztai_proc_key abi_proc_key;
 struct ztai_event_header abi_event_header;
@@ -17,6 +18,11 @@ struct ztai_net_event abi_net_event;
 struct ztai_dns_event abi_dns_event;
 struct ztai_io_uring_setup_event abi_io_uring_setup_event;
 struct ztai_raw_socket_event abi_raw_socket_event;
+struct ztai_file_event abi_file_event;
+struct ztai_path_prefix_key abi_path_prefix_key;
+struct ztai_path_suffix_key abi_path_suffix_key;
+struct ztai_path_match_value abi_path_match_value;
+struct ztai_file_filter_config abi_file_filter_config;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;
 
