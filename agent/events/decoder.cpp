@@ -25,6 +25,7 @@ constexpr std::array<DecodeFn, ZTAI_EVENT_TYPE_MAX> kDecoders = [] {
   t[ZTAI_EVENT_FILE] = decode_file;
   for (int type = ZTAI_EVENT_NET_CONNECT; type <= ZTAI_EVENT_NET_CLOSE; ++type) t[type] = decode_net;
   t[ZTAI_EVENT_DNS] = decode_dns;
+  t[ZTAI_EVENT_DNS_QUERY] = decode_dns;
   t[ZTAI_EVENT_IO_URING_SETUP] = decode_io_uring_setup;
   t[ZTAI_EVENT_RAW_SOCKET] = decode_raw_socket;
   return t;
@@ -90,6 +91,7 @@ std::string_view event_type_name(EventType type) {
     case EventType::kDns: return "dns";
     case EventType::kIoUringSetup: return "io_uring_setup";
     case EventType::kRawSocket: return "raw_socket";
+    case EventType::kDnsQuery: return "dns_query";
   }
   return "unknown";
 }

@@ -64,6 +64,7 @@ enum class EventType : uint16_t {
   kDns = 14,
   kIoUringSetup = 15,
   kRawSocket = 16,
+  kDnsQuery = 17,
 };
 
 // evt.type as rules and outputs name it; Falco's names where Falco has the event.

@@ -53,10 +53,11 @@ FieldValue of_net(const EventContext& c, Get get) {
   return n ? FieldValue(get(*n)) : FieldValue();
 }
 
+// Fields of an answer: absent for a query.
 template <typename Get>
-FieldValue of_dns(const EventContext& c, Get get) {
+FieldValue of_answer(const EventContext& c, Get get) {
   const DnsPayload* d = c.event.as<DnsPayload>();
-  return d && d->message ? FieldValue(get(*d->message)) : FieldValue();
+  return d && d->message && d->message->is_response ? FieldValue(get(*d->message)) : FieldValue();
 }
 
 bool is_tcp_close(const EventContext& c) { return c.event.hdr.type == EventType::kTcpClose; }
@@ -131,13 +132,13 @@ void add_net_fields(FieldRegistry& r) {
           }});
 
   // net.dns.*: the answer of a dns event
-  add(r, {"net.dns.query", T::kString, "dns: the name asked for (first question)",
+  add(r, {"net.dns.query", T::kString, "dns, dns_query: the name asked for (first question)",
           [](const EventContext& c, std::string_view) -> FieldValue {
             const DnsPayload* d = c.event.as<DnsPayload>();
             if (!d || !d->message || d->message->questions.empty()) return {};
             return d->message->questions.front().name;
           }});
-  add(r, {"net.dns.qtype", T::kString, "dns: the record type asked for (A, AAAA...)",
+  add(r, {"net.dns.qtype", T::kString, "dns, dns_query: the record type asked for (A, AAAA...)",
           [](const EventContext& c, std::string_view) -> FieldValue {
             const DnsPayload* d = c.event.as<DnsPayload>();
             if (!d || !d->message || d->message->questions.empty()) return {};
@@ -145,7 +146,7 @@ void add_net_fields(FieldRegistry& r) {
           }});
   add(r, {"net.dns.answers", T::kStringList, "dns: the answers' values (addresses, CNAME targets)",
           [](const EventContext& c, std::string_view) -> FieldValue {
-            return of_dns(c, [](const dns::Message& m) {
+            return of_answer(c, [](const dns::Message& m) {
               std::vector<std::string> out;
               for (const dns::ResourceRecord& rr : m.answers) out.push_back(rr.value());
               return out;
@@ -153,9 +154,9 @@ void add_net_fields(FieldRegistry& r) {
           }});
   add(r, {"net.dns.rcode", T::kString, "dns: the response code (NOERROR, NXDOMAIN, SERVFAIL...)",
           [](const EventContext& c, std::string_view) -> FieldValue {
-            return of_dns(c, [](const dns::Message& m) { return dns::rcode_name(m.rcode); });
+            return of_answer(c, [](const dns::Message& m) { return dns::rcode_name(m.rcode); });
           }});
-  add(r, {"net.dns.error", T::kString, "dns: why the message could not be parsed (a hostile or cut answer)",
+  add(r, {"net.dns.error", T::kString, "dns, dns_query: why the message could not be parsed (hostile or cut)",
           [](const EventContext& c, std::string_view) -> FieldValue {
             const DnsPayload* d = c.event.as<DnsPayload>();
             if (!d || d->parse_error.empty()) return {};

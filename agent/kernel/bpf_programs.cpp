@@ -109,8 +109,9 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
         skel->progs.net_exit_bind, skel->progs.net_enter_listen, skel->progs.net_exit_listen,
         skel->progs.net_enter_sendto, skel->progs.net_exit_sendto, skel->progs.net_enter_sendmsg,
         skel->progs.net_exit_sendmsg}},
-      // DNS answers over UDP as they arrive, for the sockets the net family saw asking.
-      {"dns", "tp_btf", false, {skel->progs.dns_receive}},
+      // DNS over UDP: queries as they leave and answers as they arrive, for the sockets the net
+      // family saw asking.
+      {"dns", "tp_btf", false, {skel->progs.dns_send, skel->progs.dns_receive}},
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},

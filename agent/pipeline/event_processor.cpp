@@ -58,7 +58,8 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     case EventType::kSendto:
     case EventType::kSendmsg:
     case EventType::kTcpClose: return kNetAll;
-    case EventType::kDns: return kDnsAll;
+    case EventType::kDns:
+    case EventType::kDnsQuery: return kDnsAll;
     case EventType::kIoUringSetup:
     case EventType::kRawSocket: return kBlindSpotAll;
     case EventType::kExec: return kExecAll;

@@ -9,7 +9,7 @@ uint32_t net_skip_mask(const RuleSet& rules) {
   bool any_net = false;
   for (int t = ZTAI_EVENT_NET_CONNECT; t <= ZTAI_EVENT_NET_CLOSE; ++t) any_net = any_net || wanted(t);
   uint32_t skip = 0;
-  for (int t = ZTAI_EVENT_NET_CONNECT; t <= ZTAI_EVENT_RAW_SOCKET; ++t) {
+  for (int t = ZTAI_EVENT_NET_CONNECT; t <= ZTAI_EVENT_DNS_QUERY; ++t) {
     bool keep = wanted(t) || (t == ZTAI_EVENT_DNS && any_net);
     if (!keep) skip |= ZTAI_NET_SKIP_BIT(t);
   }

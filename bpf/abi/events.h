@@ -27,6 +27,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_DNS = 14,
 	ZTAI_EVENT_IO_URING_SETUP = 15,
 	ZTAI_EVENT_RAW_SOCKET = 16,
+	ZTAI_EVENT_DNS_QUERY = 17,
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 
@@ -218,9 +219,10 @@ ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, fd) == 72, "net.fd offs
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, sport) == 80, "net.sport offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_net_event, saddr) == 88, "net.saddr offset");
 
-/* A DNS message received over UDP from port 53 (bpf/dns.bpf.c), on the data ring. Header: the
- * process whose socket asked. Addresses as in ztai_net_event: source is the local side that
- * asked, destination the server. Followed by data[]: data_len bytes of the UDP payload. */
+/* A DNS message over UDP (bpf/dns.bpf.c), on the data ring: ZTAI_EVENT_DNS for an answer received
+ * from port 53, ZTAI_EVENT_DNS_QUERY for a query sent to it. Header: the process whose socket
+ * asked. Addresses as in ztai_net_event: source is the local side that asked, destination the
+ * server. Followed by data[]: data_len bytes of the UDP payload. */
 #define ZTAI_DNS_MAX_DATA 4096
 
 enum ztai_dns_flags {

@@ -226,6 +226,26 @@ TEST(DnsSensor, UdpAnswerThenConnectCarriesTheName) {
   EXPECT_EQ(field(*ev, "net.dns.rcode"), FieldValue(std::string("NOERROR")));
   EXPECT_EQ(field(*ev, "net.dns.answers"), FieldValue(std::vector<std::string>{kAnswerV4}));
 
+  // The query went out from the same socket, sent with send() after connect().
+  const Event* q = c.wait_for([](const Event& e) {
+    return mine(e) && e.hdr.type == EventType::kDnsQuery && e.as<DnsPayload>()->message &&
+           e.as<DnsPayload>()->message->id == 0x4242;
+  });
+  ASSERT_NE(q, nullptr) << "no dns_query event";
+  EXPECT_FALSE(q->as<DnsPayload>()->message->is_response);
+  EXPECT_EQ(q->as<DnsPayload>()->client_port, client_port);
+  EXPECT_EQ(q->as<DnsPayload>()->server.to_string(), kResolverV4);
+  EXPECT_EQ(field(*q, "evt.type"), FieldValue(std::string("dns_query")));
+  EXPECT_EQ(field(*q, "net.dns.query"), FieldValue(std::string("model.ztai.test")));
+  EXPECT_EQ(field(*q, "net.dns.rcode"), FieldValue()) << "a query has no response code";
+  const Event* answer = c.wait_for([](const Event& e) {
+    return mine(e) && e.hdr.type == EventType::kDns && e.as<DnsPayload>()->message &&
+           e.as<DnsPayload>()->message->id == 0x4242;
+  });
+  ASSERT_NE(answer, nullptr);
+  ev = *answer;
+  d = ev->as<DnsPayload>();
+
   // The pipeline learns the answer; a later connect to that address carries the name.
   dns::NameTable names;
   names.learn(*d->message, ev->hdr.boot_ns);

@@ -167,6 +167,17 @@ TEST(DnsDecoder, UdpAnswerIsParsed) {
   EXPECT_EQ(p->message->answers.at(0).value(), "192.0.2.1");
 }
 
+TEST(DnsDecoder, QueriesHaveTheirOwnType) {
+  auto msg = answer_bytes();
+  auto rec = dns_record(msg, IPPROTO_UDP, static_cast<uint32_t>(msg.size()));
+  ztai_event_header h = header(ZTAI_EVENT_DNS_QUERY, static_cast<uint32_t>(rec.size()));
+  std::memcpy(rec.data(), &h, sizeof(h));
+  auto ev = decode_record(rec);
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(event_type_name(ev->hdr.type), "dns_query");
+  EXPECT_TRUE(ev->as<DnsPayload>()->message);
+}
+
 TEST(DnsDecoder, GarbageIsAnEventWithAParseError) {
   std::vector<uint8_t> junk = {0x00, 0x01, 0x81};
   auto ev = decode_record(dns_record(junk, IPPROTO_UDP, 3));

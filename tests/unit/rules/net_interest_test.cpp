@@ -23,7 +23,7 @@ std::string rule(const std::string& name, const std::string& condition) {
   return "- rule: " + name + "\n  desc: d\n  condition: " + condition + "\n  output: o\n  priority: WARNING\n";
 }
 
-constexpr uint32_t kAll = ZTAI_NET_SKIP_BIT(ZTAI_EVENT_RAW_SOCKET + 1) - 1;
+constexpr uint32_t kAll = ZTAI_NET_SKIP_BIT(ZTAI_EVENT_DNS_QUERY + 1) - 1;
 
 TEST(NetInterest, NoNetworkRuleDropsEveryNetworkEvent) {
   EXPECT_EQ(skip_of(rule("exec", "evt.type = execve and proc.name = bash")), kAll);
