@@ -144,6 +144,8 @@ int net_exit_connect(struct ztai_sys_exit_ctx *ctx)
 	__u8 daddr[ZTAI_NET_ADDR_LEN] = {};
 	__u16 dport = 0;
 	int family = net__read_sockaddr((void *)call.uaddr, call.addrlen, daddr, &dport);
+	if (family < 0)
+		counters__read_error();
 	if (family == 0 || (family < 0 && !conn)) {
 		/* not an internet address (AF_UNIX, AF_UNSPEC disconnect): not this sensor's */
 		if (conn && !(conn->state & NET_CONN_PENDING))
@@ -321,6 +323,8 @@ int net_exit_bind(struct ztai_sys_exit_ctx *ctx)
 	net__start(&ev, ZTAI_EVENT_NET_BIND, ctx->ret, call.fd, sk);
 	/* The requested local address: on failure the sock has none. */
 	int family = net__read_sockaddr((void *)call.uaddr, call.addrlen, ev.saddr, &ev.sport);
+	if (family < 0)
+		counters__read_error();
 	if (family == 0 || (family < 0 && !net__is_inet(ev.family)))
 		return 0;
 	if (family < 0)
