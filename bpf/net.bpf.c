@@ -112,11 +112,16 @@ int net_enter_connect(struct ztai_sys_enter_ctx *ctx)
 	if (!net__is_inet(family))
 		return 0;
 
+	/* A program polling a pending connect by calling connect() again (EALREADY) does not start
+	 * a new attempt: the first one's record still waits for the outcome. */
+	__u64 key = (__u64)sk;
+	struct net_conn *pending = bpf_map_lookup_elem(&net_conns, &key);
+	if (pending && (pending->state & NET_CONN_PENDING))
+		return 0;
 	struct net_conn conn;
 	net__start(&conn.ev, ZTAI_EVENT_NET_CONNECT, 0, fd, sk);
 	conn.outcome = 0;
 	conn.state = NET_CONN_CONNECTING;
-	__u64 key = (__u64)sk;
 	if (bpf_map_update_elem(&net_conns, &key, &conn, BPF_ANY))
 		counters__net_untracked();
 	return 0;
@@ -133,6 +138,8 @@ int net_exit_connect(struct ztai_sys_exit_ctx *ctx)
 	struct net_conn *conn = NULL;
 	if (sk)
 		conn = bpf_map_lookup_elem(&net_conns, &call.sk);
+	if (conn && (conn->state & NET_CONN_PENDING))
+		return 0; /* a repeated connect() on a pending attempt */
 
 	struct ztai_net_event local;
 	struct ztai_net_event *ev = &local;

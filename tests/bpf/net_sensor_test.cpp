@@ -250,6 +250,44 @@ TEST(NetSensor, NonBlockingConnectThatSucceeds) {
   close(lfd);
 }
 
+// A listener with a full accept queue drops the SYN, so the handshake is still pending when
+// connect() returns; it completes on a SYN retransmission once the queue has room, in softirq
+// context, and the record must still name the connecting thread.
+TEST(NetSensor, NonBlockingConnectCompletedAfterTheCallReturned) {
+  auto collector = start_collector();
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  int lfd = bound_socket(AF_INET, SOCK_STREAM, "127.0.0.1");
+  ASSERT_EQ(listen(lfd, 0), 0);
+  Endpoint server = local_end(lfd);
+  socklen_t len;
+  sockaddr_storage to = address(AF_INET, "127.0.0.1", server.port, len);
+  int first = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(first, reinterpret_cast<sockaddr*>(&to), len), 0);  // fills the queue
+  int cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int r = connect(cfd, reinterpret_cast<sockaddr*>(&to), len);
+  ASSERT_TRUE(r == -1 && errno == EINPROGRESS) << strerror(errno);
+  r = connect(cfd, reinterpret_cast<sockaddr*>(&to), len);
+  ASSERT_TRUE(r == -1 && errno == EALREADY) << "the handshake should still be pending: " << strerror(errno);
+  int afd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);  // room for the retransmitted SYN
+  ASSERT_GE(afd, 0);
+
+  auto conn = wait_net(**collector, EventType::kConnect, [&](const NetPayload& n) { return n.fd == cfd; });
+  ASSERT_TRUE(conn) << "no connect event once the handshake completed";
+  const NetPayload* n = conn->as<NetPayload>();
+  EXPECT_EQ(n->res, 0);
+  EXPECT_TRUE(n->nonblocking);
+  EXPECT_EQ(n->dport, server.port);
+  EXPECT_EQ(n->sport, local_end(cfd).port);
+  EXPECT_EQ(conn->hdr.tid, static_cast<uint32_t>(gettid())) << "the connecting thread, not the softirq's";
+  (**collector).drain();
+  size_t records = 0;
+  for (const Event& e : (**collector).events()) {
+    if (mine(e) && e.hdr.type == EventType::kConnect && e.as<NetPayload>()->fd == cfd) ++records;
+  }
+  EXPECT_EQ(records, 1u) << "the EALREADY poll is not a second attempt";
+  for (int fd : {cfd, afd, first, lfd}) close(fd);
+}
+
 TEST(NetSensor, NonBlockingConnectThatIsRefused) {
   auto collector = start_collector();
   ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
