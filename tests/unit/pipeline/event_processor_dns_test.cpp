@@ -3,29 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
+#include "tests/support/capture_exporter.h"
 
 namespace ztai {
 namespace {
 
-class Capture : public Exporter {
- public:
-  explicit Capture(std::vector<Record>& out) : out_(out) {}
-  std::string_view name() const override { return "capture"; }
-  Status send(const Record& r) override {
-    out_.push_back(r);
-    return {};
-  }
+using Capture = testing::CaptureExporter;
+using testing::record_field;
 
- private:
-  std::vector<Record>& out_;
-};
-
-FieldValue field(const Record& r, std::string_view name) {
-  for (const auto& [k, v] : r.fields) {
-    if (k == name) return v;
-  }
-  return {};
-}
 
 Event dns_answer(uint64_t at_ns, const char* name, const char* address) {
   dns::Message m;
@@ -80,16 +65,16 @@ TEST(EventProcessorDns, ConnectCarriesTheNamesOfEarlierAnswers) {
   output.stop();
 
   ASSERT_EQ(records.size(), 5u);
-  EXPECT_EQ(field(records[0], "net.dns.names"), FieldValue(std::vector<std::string>{}));
-  EXPECT_EQ(field(records[1], "evt.type"), FieldValue(std::string("dns")));
-  EXPECT_EQ(field(records[1], "net.dns.query"), FieldValue(std::string("api.model.test")));
-  EXPECT_EQ(field(records[1], "net.dns.answers"), FieldValue(std::vector<std::string>{"127.0.0.88"}));
-  EXPECT_EQ(field(records[2], "net.dns.error"), FieldValue(std::string("DNS message truncated")));
-  EXPECT_EQ(field(records[2], "net.dns.query"), FieldValue());
-  EXPECT_EQ(field(records[3], "evt.type"), FieldValue(std::string("connect")));
-  EXPECT_EQ(field(records[3], "net.dip"), FieldValue(std::string("127.0.0.88")));
-  EXPECT_EQ(field(records[3], "net.dns.names"), FieldValue(std::vector<std::string>{"api.model.test"}));
-  EXPECT_EQ(field(records[4], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(record_field(records[0], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(record_field(records[1], "evt.type"), FieldValue(std::string("dns")));
+  EXPECT_EQ(record_field(records[1], "net.dns.query"), FieldValue(std::string("api.model.test")));
+  EXPECT_EQ(record_field(records[1], "net.dns.answers"), FieldValue(std::vector<std::string>{"127.0.0.88"}));
+  EXPECT_EQ(record_field(records[2], "net.dns.error"), FieldValue(std::string("DNS message truncated")));
+  EXPECT_EQ(record_field(records[2], "net.dns.query"), FieldValue());
+  EXPECT_EQ(record_field(records[3], "evt.type"), FieldValue(std::string("connect")));
+  EXPECT_EQ(record_field(records[3], "net.dip"), FieldValue(std::string("127.0.0.88")));
+  EXPECT_EQ(record_field(records[3], "net.dns.names"), FieldValue(std::vector<std::string>{"api.model.test"}));
+  EXPECT_EQ(record_field(records[4], "net.dns.names"), FieldValue(std::vector<std::string>{}));
   EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "dns"}}), 2);
   EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "connect"}}), 3);
 }

@@ -2,23 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
+#include "tests/support/capture_exporter.h"
 #include "agent/rules/rule_compiler.h"
 
 namespace ztai {
 namespace {
 
-class Capture : public Exporter {
- public:
-  explicit Capture(std::vector<Record>& out) : out_(out) {}
-  std::string_view name() const override { return "capture"; }
-  Status send(const Record& r) override {
-    out_.push_back(r);
-    return {};
-  }
-
- private:
-  std::vector<Record>& out_;
-};
+using Capture = testing::CaptureExporter;
 
 std::shared_ptr<const rules::RuleSet> compile(const std::string& yaml) {
   rules::Diagnostics diags;

@@ -1,4 +1,5 @@
 #include "agent/pipeline/event_processor.h"
+#include "tests/support/capture_exporter.h"
 
 #include <gtest/gtest.h>
 
@@ -7,25 +8,9 @@
 namespace ztai {
 namespace {
 
-class Capture : public Exporter {
- public:
-  explicit Capture(std::vector<Record>& out) : out_(out) {}
-  std::string_view name() const override { return "capture"; }
-  Status send(const Record& r) override {
-    out_.push_back(r);
-    return {};
-  }
+using Capture = testing::CaptureExporter;
+using testing::record_field;
 
- private:
-  std::vector<Record>& out_;
-};
-
-FieldValue field(const Record& r, std::string_view name) {
-  for (const auto& [k, v] : r.fields) {
-    if (k == name) return v;
-  }
-  return {};
-}
 
 TEST(EventProcessor, UpdatesTheTableAndEmitsEventRecords) {
   MetricsRegistry metrics;
@@ -59,12 +44,12 @@ TEST(EventProcessor, UpdatesTheTableAndEmitsEventRecords) {
   EXPECT_EQ(exec.source, "syscall");
   EXPECT_EQ(exec.hostname, "host");
   EXPECT_EQ(exec.time_unix_ns, 3u);
-  EXPECT_EQ(field(exec, "proc.argv"), FieldValue(std::vector<std::string>{"/bin/echo", "hello"}));
-  EXPECT_EQ(field(exec, "proc.pname"), FieldValue(std::string("bash")));
-  EXPECT_EQ(field(exec, "proc.ppid"), FieldValue(uint64_t{10}));
+  EXPECT_EQ(record_field(exec, "proc.argv"), FieldValue(std::vector<std::string>{"/bin/echo", "hello"}));
+  EXPECT_EQ(record_field(exec, "proc.pname"), FieldValue(std::string("bash")));
+  EXPECT_EQ(record_field(exec, "proc.ppid"), FieldValue(uint64_t{10}));
   EXPECT_NE(exec.output.find("execve pid=11 exe=/bin/echo parent=bash"), std::string::npos) << exec.output;
-  EXPECT_EQ(field(records[1], "evt.arg.child_pid"), FieldValue(uint64_t{11}));
-  EXPECT_EQ(field(records[3], "proc.exit_code"), FieldValue(int64_t{3}));
+  EXPECT_EQ(record_field(records[1], "evt.arg.child_pid"), FieldValue(uint64_t{11}));
+  EXPECT_EQ(record_field(records[3], "proc.exit_code"), FieldValue(int64_t{3}));
   EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "execve"}}), 2);
   EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "procexit"}}), 1);
   EXPECT_EQ(metrics.value("ztai_decode_errors_total"), 1);
