@@ -77,17 +77,28 @@ const FieldRegistry& builtin_fields() {
   return registry;
 }
 
-FieldList extract_fields(const FieldRegistry& registry, const EventContext& ctx,
-                         const std::vector<std::string>& names) {
-  FieldList out;
+FieldSelection select_fields(const FieldRegistry& registry, const std::vector<std::string>& names) {
+  FieldSelection out;
   out.reserve(names.size());
   for (const std::string& name : names) {
-    auto ref = registry.resolve(name);
-    if (!ref) continue;
-    FieldValue v = ref->extract(ctx);
+    if (auto ref = registry.resolve(name)) out.emplace_back(name, std::move(*ref));
+  }
+  return out;
+}
+
+FieldList extract_fields(const EventContext& ctx, const FieldSelection& selection) {
+  FieldList out;
+  out.reserve(selection.size());
+  for (const auto& [name, ref] : selection) {
+    FieldValue v = ref.extract(ctx);
     if (!std::holds_alternative<std::monostate>(v)) out.emplace_back(name, std::move(v));
   }
   return out;
+}
+
+FieldList extract_fields(const FieldRegistry& registry, const EventContext& ctx,
+                         const std::vector<std::string>& names) {
+  return extract_fields(ctx, select_fields(registry, names));
 }
 
 }  // namespace ztai

@@ -85,4 +85,10 @@ const FieldRegistry& builtin_fields();
 FieldList extract_fields(const FieldRegistry& registry, const EventContext& ctx,
                          const std::vector<std::string>& names);
 
+// Names resolved once (unknown ones left out), for extraction on every event without parsing
+// names and searching the registry each time.
+using FieldSelection = std::vector<std::pair<std::string, FieldRef>>;
+FieldSelection select_fields(const FieldRegistry& registry, const std::vector<std::string>& names);
+FieldList extract_fields(const EventContext& ctx, const FieldSelection& selection);
+
 }  // namespace ztai

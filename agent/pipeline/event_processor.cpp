@@ -158,7 +158,9 @@ Record EventProcessor::event_record(const EventContext& ctx) const {
   r.priority = Priority::kInformational;
   r.source = "syscall";
   r.hostname = settings_.hostname;
-  r.fields = extract_fields(fields_, ctx, event_output_fields(ctx.event.hdr.type));
+  auto i = static_cast<size_t>(ctx.event.hdr.type) % output_selection_.size();
+  if (!output_selection_[i]) output_selection_[i] = select_fields(fields_, event_output_fields(ctx.event.hdr.type));
+  r.fields = extract_fields(ctx, *output_selection_[i]);
   // A one-line summary for people reading the stream: the type, then who did it.
   const ProcessInfo* p = ctx.proc;
   r.output = fmt::format("{} pid={} exe={} parent={} exec_id={}", event_type_name(ctx.event.hdr.type),

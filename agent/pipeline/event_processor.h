@@ -62,9 +62,11 @@ class EventProcessor : public RecordSink {
   std::optional<rules::Responder> responder_;
   Counter* alerts_ = nullptr;
   Gauge* rules_loaded_ = nullptr;
-  std::array<Counter*, 256> events_by_type_{};
+  std::array<Counter*, 256> events_by_type_{};  // by EventType value, created on first sight
+  // The output fields of each event type, resolved on first sight.
+  mutable std::array<std::optional<FieldSelection>, 256> output_selection_;
   // Learnt from the dns events this processor sees, read by net.dns.names.
-  dns::NameTable dns_names_;  // by EventType value, created on first sight
+  dns::NameTable dns_names_;
 };
 
 // The fields an event record lists, per event type.
