@@ -50,6 +50,14 @@ class Exporter {
   virtual size_t max_batch() const { return 256; }
 };
 
+// An exporter whose unit of delivery is a batch (HTTP bodies, Kafka): sending one record is
+// delivering a batch of one.
+class BatchExporter : public Exporter {
+ public:
+  Status send(const Record& record) final;
+  DeliveryReport deliver(std::span<const Record> batch) override = 0;
+};
+
 struct ExporterContext {
   MetricsRegistry& metrics;
   std::string config_file;  // for file:line in errors

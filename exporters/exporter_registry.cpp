@@ -18,6 +18,12 @@ void DeliveryReport::retry_from(size_t from, size_t n, Error why) {
   error = std::move(why);
 }
 
+Status BatchExporter::send(const Record& record) {
+  DeliveryReport r = deliver({&record, 1});
+  if (r.ok()) return {};
+  return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
+}
+
 DeliveryReport Exporter::deliver(std::span<const Record> batch) {
   DeliveryReport report;
   for (size_t i = 0; i < batch.size(); ++i) {

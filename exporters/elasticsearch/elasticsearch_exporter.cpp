@@ -10,7 +10,7 @@
 namespace ztai {
 namespace {
 
-class ElasticsearchExporter : public Exporter {
+class ElasticsearchExporter : public BatchExporter {
  public:
   ElasticsearchExporter(std::string name, std::unique_ptr<HttpClient> http, std::string index, FormatFn format,
                         size_t batch, std::vector<std::string> headers)
@@ -22,11 +22,6 @@ class ElasticsearchExporter : public Exporter {
         headers_(std::move(headers)) {}
 
   std::string_view name() const override { return name_; }
-  Status send(const Record& record) override {
-    DeliveryReport r = deliver({&record, 1});
-    if (r.ok()) return {};
-    return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
-  }
   size_t max_batch() const override { return batch_; }
 
   DeliveryReport deliver(std::span<const Record> batch) override {

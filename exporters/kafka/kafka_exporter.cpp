@@ -20,7 +20,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   state->err = m->err;
 }
 
-class KafkaExporter : public Exporter {
+class KafkaExporter : public BatchExporter {
  public:
   KafkaExporter(std::string name, rd_kafka_t* rk, rd_kafka_topic_t* topic, FormatFn format, int timeout_ms)
       : name_(std::move(name)), rk_(rk), topic_(topic), format_(format), timeout_ms_(timeout_ms) {}
@@ -33,11 +33,6 @@ class KafkaExporter : public Exporter {
   KafkaExporter& operator=(const KafkaExporter&) = delete;
 
   std::string_view name() const override { return name_; }
-  Status send(const Record& record) override {
-    DeliveryReport r = deliver({&record, 1});
-    if (r.ok()) return {};
-    return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
-  }
   size_t max_batch() const override { return 1000; }
 
   DeliveryReport deliver(std::span<const Record> batch) override {

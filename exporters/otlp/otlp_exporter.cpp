@@ -42,17 +42,12 @@ void field_attribute(JsonWriter& w, const std::string& key, const FieldValue& v)
   w.end_object();
 }
 
-class OtlpExporter : public Exporter {
+class OtlpExporter : public BatchExporter {
  public:
   OtlpExporter(std::string name, std::unique_ptr<HttpClient> http, std::string service, FormatFn format, size_t batch)
       : name_(std::move(name)), http_(std::move(http)), service_(std::move(service)), format_(format), batch_(batch) {}
 
   std::string_view name() const override { return name_; }
-  Status send(const Record& record) override {
-    DeliveryReport r = deliver({&record, 1});
-    if (r.ok()) return {};
-    return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
-  }
   size_t max_batch() const override { return batch_; }
 
   DeliveryReport deliver(std::span<const Record> batch) override {

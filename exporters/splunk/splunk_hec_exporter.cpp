@@ -31,7 +31,7 @@ struct HecAck {
   std::chrono::milliseconds poll{500};
 };
 
-class SplunkHecExporter : public Exporter {
+class SplunkHecExporter : public BatchExporter {
  public:
   SplunkHecExporter(std::string name, std::unique_ptr<HttpClient> http, std::string token, std::string index,
                     std::string source, std::string sourcetype, FormatFn format, size_t batch, HecAck ack)
@@ -52,11 +52,6 @@ class SplunkHecExporter : public Exporter {
   }
 
   std::string_view name() const override { return name_; }
-  Status send(const Record& record) override {
-    DeliveryReport r = deliver({&record, 1});
-    if (r.ok()) return {};
-    return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
-  }
   size_t max_batch() const override { return batch_; }
 
   DeliveryReport deliver(std::span<const Record> batch) override {

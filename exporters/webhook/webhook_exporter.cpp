@@ -13,17 +13,12 @@
 namespace ztai {
 namespace {
 
-class WebhookExporter : public Exporter {
+class WebhookExporter : public BatchExporter {
  public:
   WebhookExporter(std::string name, std::unique_ptr<HttpClient> http, std::string secret, FormatFn format, size_t batch)
       : name_(std::move(name)), http_(std::move(http)), secret_(std::move(secret)), format_(format), batch_(batch) {}
 
   std::string_view name() const override { return name_; }
-  Status send(const Record& record) override {
-    DeliveryReport r = deliver({&record, 1});
-    if (r.ok()) return {};
-    return r.error ? *r.error : make_error(ErrorCode::kIo, "refused: {}", r.rejected.front().second);
-  }
   size_t max_batch() const override { return batch_; }
 
   DeliveryReport deliver(std::span<const Record> batch) override {
