@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/protocols/data_chunk.h"
+#include "agent/protocols/stream_types.h"
 
 namespace ztai {
 

@@ -92,6 +92,9 @@ std::string_view event_type_name(EventType type) {
     case EventType::kIoUringSetup: return "io_uring_setup";
     case EventType::kRawSocket: return "raw_socket";
     case EventType::kDnsQuery: return "dns_query";
+    case EventType::kLlmRequest: return "llm_request";
+    case EventType::kLlmResponse: return "llm_response";
+    case EventType::kMcpMessage: return "mcp_message";
   }
   return "unknown";
 }

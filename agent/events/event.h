@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "agent/events/ai_payloads.h"
 #include "agent/events/net_payloads.h"
 
 namespace ztai {
@@ -65,6 +66,10 @@ enum class EventType : uint16_t {
   kIoUringSetup = 15,
   kRawSocket = 16,
   kDnsQuery = 17,
+  // Decoded in userspace from captured byte streams (agent/protocols/stream); no record type.
+  kLlmRequest = 64,
+  kLlmResponse = 65,
+  kMcpMessage = 66,
 };
 
 // evt.type as rules and outputs name it; Falco's names where Falco has the event.
@@ -134,7 +139,7 @@ struct FilePayload {
 struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
-               IoUringSetupPayload, RawSocketPayload>
+               IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload>
       payload;
 
   template <typename T>

@@ -7,41 +7,11 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
-#include "agent/common/ip_address.h"
 #include "agent/events/event.h"
+#include "agent/protocols/stream_types.h"
 
 namespace ztai {
-
-// Egress: written by the process (a client's request, a server's response). Ingress: read by it.
-enum class ChunkDirection : uint8_t { kEgress, kIngress };
-
-enum class ChunkTransport : uint8_t {
-  kTls,   // plaintext at the TLS library (OpenSSL, GnuTLS, Go crypto/tls)
-  kTcp,   // plaintext socket
-  kUnix,  // AF_UNIX stream socket
-  kPipe,  // a pipe or FIFO (stdio of MCP servers)
-};
-
-constexpr std::string_view chunk_transport_name(ChunkTransport t) {
-  switch (t) {
-    case ChunkTransport::kTls: return "tls";
-    case ChunkTransport::kTcp: return "tcp";
-    case ChunkTransport::kUnix: return "unix";
-    case ChunkTransport::kPipe: return "pipe";
-  }
-  return "unknown";
-}
-
-// An address and port of one end; absent (valid() false) when the capture could not tie the
-// stream to a socket (TLS over a memory BIO, pipes).
-struct ChunkEndpoint {
-  IpAddress addr;
-  uint16_t port = 0;
-
-  bool valid() const { return addr.valid(); }
-};
 
 struct DataChunk {
   // proc, tid, cgroup_id and boot_ns (when the call returned) of the capturing thread. The type is

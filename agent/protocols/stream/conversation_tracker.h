@@ -36,7 +36,8 @@ struct TrackerStats {
   uint64_t bytes = 0;
   uint64_t connections_evicted = 0;  // beyond max_connections (LRU) or idle
   uint64_t unrecognised_bytes = 0;   // matched no protocol, or skipped while resynchronising
-  uint64_t lost_bytes = 0;           // reported lost by the capture (DataChunk::lost_bytes / truncated)
+  uint64_t lost_bytes = 0;           // reported lost by the capture (DataChunk::lost_bytes)
+  uint64_t truncated_chunks = 0;     // chunks the capture cut (DataChunk::truncated)
   uint64_t truncated_messages = 0;   // a head, body or line cut at its cap or by a loss
   uint64_t parse_errors = 0;         // malformed HTTP/HTTP2/JSON; the direction resynchronises
   uint64_t unpaired_responses = 0;   // a response with no request seen before it
