@@ -65,6 +65,10 @@ bool Http1Parser::fail(std::string message) {
   return false;
 }
 
+void Http1Parser::chunk_boundary() {
+  if (state_ == State::kHunt && hunt_midline_) hunt_midline_ = false;
+}
+
 void Http1Parser::lose() {
   if (state_ == State::kUpgraded) return;
   buf_.clear();
@@ -128,8 +132,8 @@ bool Http1Parser::feed(std::string_view data) {
           sep = 2;
         }
         if (end == std::string::npos) {
-          if (buf_.size() > max_head_) return fail("message head exceeds " + std::to_string(max_head_) + " bytes");
           data.remove_prefix(take);
+          if (buf_.size() > max_head_) ok = fail("message head exceeds " + std::to_string(max_head_) + " bytes");
           break;
         }
         size_t used = end + sep - old;
@@ -140,7 +144,7 @@ bool Http1Parser::feed(std::string_view data) {
           ok = false;
           break;
         }
-        start_body();
+        if (!start_body()) ok = false;
         break;
       }
       case State::kBodyLength: {
@@ -163,7 +167,7 @@ bool Http1Parser::feed(std::string_view data) {
         data.remove_prefix(n);
         if (nl == std::string_view::npos) {
           if (buf_.size() > (state_ == State::kTrailers ? max_head_ : kMaxChunkLine)) {
-            return fail("chunk size line or trailers too long");
+            ok = fail("chunk size line or trailers too long");
           }
           break;
         }
@@ -256,38 +260,37 @@ bool Http1Parser::parse_head(std::string_view text) {
   return true;
 }
 
-void Http1Parser::start_body() {
+bool Http1Parser::start_body() {
   sink_.on_head(head_);
   const MessageHead& h = head_;
   if (!h.request) {
     if (h.status == 101) {
       sink_.on_message_end();
       state_ = State::kUpgraded;
-      return;
+      return true;
     }
     if ((h.status >= 100 && h.status < 200) || h.status == 204 || h.status == 304 || sink_.response_to_head()) {
       end_message();
-      return;
+      return true;
     }
   }
   if (const std::string* te = h.find("transfer-encoding"); te && last_token_is(*te, "chunked")) {
     state_ = State::kChunkSize;
-    return;
+    return true;
   }
   if (const std::string* cl = h.find("content-length")) {
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), n);
     if (ec != std::errc() || p != cl->data() + cl->size()) {
-      fail("malformed Content-Length");
-      return;
+      return fail("malformed Content-Length");
     }
     if (n == 0) {
       end_message();
-      return;
+      return true;
     }
     remaining_ = n;
     state_ = State::kBodyLength;
-    return;
+    return true;
   }
   // A request without a length has no body; a response without one runs until the close.
   if (h.request) {
@@ -295,6 +298,7 @@ void Http1Parser::start_body() {
   } else {
     state_ = State::kBodyClose;
   }
+  return true;
 }
 
 void Http1Parser::end_message() {

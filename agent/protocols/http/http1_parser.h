@@ -50,6 +50,9 @@ class Http1Parser {
   bool finish();
   // Bytes were lost before the next feed: the message in progress is abandoned.
   void lose();
+  // The next feed starts a new capture chunk. While skipping after an error or a loss, a chunk
+  // (one write or read call) may begin a message even in the middle of a skipped line.
+  void chunk_boundary();
 
   // True when a message is in progress (head or body); false between messages.
   bool in_message() const { return state_ != State::kIdle && state_ != State::kHunt; }
@@ -67,7 +70,7 @@ class Http1Parser {
 
   bool fail(std::string message);
   bool parse_head(std::string_view text);
-  void start_body();
+  bool start_body();
   void end_message();
 
   Http1Sink& sink_;

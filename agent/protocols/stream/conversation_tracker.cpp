@@ -143,6 +143,7 @@ void ConversationTracker::State::Side::on_head(const http::MessageHead& head) {
     return;
   }
   current = nullptr;
+  if (head.status < 200) return;  // interim (100 Continue): the final head follows
   for (auto& x : conn->pending) {
     if (!x->response_started) {
       current = x.get();
@@ -450,6 +451,7 @@ void ConversationTracker::State::feed_lines(Conn& c, Direction& d, std::string_v
 // (HTTP/1 at the next message start, lines at the next newline; HTTP/2 cannot).
 void ConversationTracker::State::lose(Conn& c, int dir) {
   Direction& d = c.dirs[dir];
+  if (d.h1 && d.h1->in_message() && !d.side.current) stats().truncated_messages++;  // a head cut
   if (d.h1) d.h1->lose();
   if (d.h2) d.h2->lose();
   if (Exchange* x = d.side.current) {
@@ -569,6 +571,7 @@ void ConversationTracker::State::feed_direction(Conn& c, int dir, std::string_vi
       return;
     }
     case Proto::kHttp1: {
+      d.h1->chunk_boundary();
       uint64_t skipped = d.h1->skipped_bytes();
       if (!d.h1->feed(data)) stats().parse_errors++;
       stats().unrecognised_bytes += d.h1->skipped_bytes() - skipped;
