@@ -16,5 +16,20 @@ TEST(Base64, MatchesRfc4648Vectors) {
   EXPECT_EQ(base64_encode(std::string("\xff\x00", 2)), "/wA=");
 }
 
+TEST(Base64, DecodesBothAlphabetsWithOrWithoutPadding) {
+  EXPECT_EQ(base64_decode("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(base64_decode("Zm9vYg=="), "foob");
+  EXPECT_EQ(base64_decode("Zm9vYg"), "foob");
+  EXPECT_EQ(base64_decode("/wA="), std::string("\xff\x00", 2));
+  EXPECT_EQ(base64_decode("_wA"), std::string("\xff\x00", 2));
+  EXPECT_EQ(base64_decode(""), "");
+}
+
+TEST(Base64, RejectsForeignCharactersAndImpossibleLengths) {
+  EXPECT_FALSE(base64_decode("Zm9v YmFy"));
+  EXPECT_FALSE(base64_decode("Zm9vY"));
+  EXPECT_FALSE(base64_decode("Zm9*"));
+}
+
 }  // namespace
 }  // namespace ztai

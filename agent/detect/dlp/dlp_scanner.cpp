@@ -1,0 +1,369 @@
+#include "agent/detect/dlp/dlp_scanner.h"
+
+#include <hs/hs.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+
+#include "agent/detect/dlp/dlp_validators.h"
+
+namespace ztai::detect {
+namespace {
+
+constexpr std::string_view kTokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+constexpr std::string_view kBase64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
+// How the secret sits in the match: the whole match, or the value after a key name and `:`/`=`
+// ("aws_secret_access_key = ...", "AccountKey=..."), which is what the finding then covers.
+enum class Span { kWhole, kAfterAssignment };
+
+// Whether a value that passed its pattern really is one of its kind.
+using Validator = bool (*)(std::string_view value);
+
+bool high_entropy_value(std::string_view value) {
+  // Random keys of 16+ characters over [A-Za-z0-9] carry ~4 bits per character; identifiers and
+  // words ("my_super_long_password_name") stay well under 3.5.
+  bool digit = false, alpha = false;
+  for (char c : value) {
+    if (c >= '0' && c <= '9') digit = true;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) alpha = true;
+  }
+  return digit && alpha && shannon_entropy(value) >= 3.5;
+}
+
+bool openai_key(std::string_view value) {
+  // sk-ant- is Anthropic's, reported under its own kind by its own pattern.
+  return value.substr(0, 7) != "sk-ant-" && high_entropy_value(value.substr(3));
+}
+
+bool random_token(std::string_view value) { return shannon_entropy(value) >= 3.0; }
+
+// What a kind looks like exactly. Exact patterns run (with RE2, leftmost-longest) only in the
+// windows around trigger hits, so they may be as precise as needed without slowing the pass.
+struct ExactPattern {
+  DlpKind kind;
+  const char* expression;
+  Span span;
+  Validator validate;  // nullptr: the pattern is specific enough on its own
+  // Characters that may not follow the match: a fixed-length token followed by more token
+  // characters is some other, longer string.
+  std::string_view no_follow;
+};
+
+// What the one Vectorscan pass looks for: cheap, literal-led patterns (a long literal lets the
+// engine skip most bytes), each opening a window [end - before, end + after] in which its exact
+// patterns run. Several kinds share a trigger where their texts look alike (all the digit kinds).
+struct Trigger {
+  const char* expression;
+  unsigned flags;
+  std::size_t before;
+  std::size_t after;
+  std::vector<ExactPattern> exact;
+  // When set, a hit opens a window only if ':' or '=' follows within this many bytes: key names
+  // are common words ("token", "secret") and only an assignment can carry a value.
+  std::size_t assignment_within = 0;
+};
+
+const std::vector<Trigger>& triggers() {
+  static const std::vector<Trigger> table = {
+      {"(?:AKIA|ASIA)[A-Z2-7]{16}", 0, 20, 1,
+       {{DlpKind::kAwsAccessKeyId, R"(\b(?:AKIA|ASIA)[A-Z2-7]{16}\b)", Span::kWhole, nullptr, {}}}},
+      {"\"private_key_id\"", 0, 16, 64,
+       {{DlpKind::kGcpServiceAccountKey, R"("private_key_id"\s{0,8}:\s{0,8}"[0-9a-f]{40}")", Span::kAfterAssignment,
+         nullptr, {}}}},
+      {"AIza[0-9A-Za-z_\\-]{35}", 0, 39, 1,
+       {{DlpKind::kGcpApiKey, R"(\bAIza[0-9A-Za-z_\-]{35})", Span::kWhole, nullptr, kTokenChars}}},
+      {"AccountKey=", 0, 11, 90,
+       {{DlpKind::kAzureStorageKey, R"(AccountKey=[A-Za-z0-9+/]{86}==)", Span::kAfterAssignment, nullptr,
+         kBase64Chars}}},
+      {"gh[pousr]_[A-Za-z0-9]{36}", 0, 40, 1,
+       {{DlpKind::kGithubToken, R"(\bgh[pousr]_[A-Za-z0-9]{36}\b)", Span::kWhole, nullptr, {}}}},
+      {"github_pat_", 0, 11, 83,
+       {{DlpKind::kGithubToken, R"(\bgithub_pat_[A-Za-z0-9_]{82}\b)", Span::kWhole, nullptr, {}}}},
+      {"glpat-", 0, 6, 21,
+       {{DlpKind::kGitlabToken, R"(\bglpat-[A-Za-z0-9_\-]{20})", Span::kWhole, nullptr, kTokenChars}}},
+      {"xox[abposr]-", 0, 5, 256,
+       {{DlpKind::kSlackToken, R"(\bxox[abposr]-[A-Za-z0-9\-]{10,250})", Span::kWhole, random_token, {}}}},
+      {"[rs]k_live_", 0, 8, 256,
+       {{DlpKind::kStripeKey, R"(\b[rs]k_live_[A-Za-z0-9]{24,247}\b)", Span::kWhole, nullptr, {}}}},
+      {"sk-[A-Za-z0-9_\\-]{8}", 0, 11, 512,
+       {{DlpKind::kOpenaiKey, R"(\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,500})", Span::kWhole, openai_key,
+         {}},
+        {DlpKind::kAnthropicKey, R"(\bsk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_\-]{32,500})", Span::kWhole, nullptr, {}}}},
+      {"hf_[A-Za-z0-9]{30}", 0, 33, 12,
+       {{DlpKind::kHuggingfaceToken, R"(\bhf_[A-Za-z0-9]{30,40}\b)", Span::kWhole, random_token, {}}}},
+      {"-----BEGIN ", 0, 11, 48,
+       {{DlpKind::kPrivateKey, R"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)",
+         Span::kWhole, nullptr, {}}}},
+      {"\\.eyJ", 0, 2048, 8192,
+       {{DlpKind::kJwt, R"(\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
+         Span::kWhole, jwt_valid, {}}}},
+      // Key names in the spellings code and config use (Vectorscan is much slower matching literals
+      // case-insensitively); the exact patterns are case-insensitive.
+      {"(?:api_?key|API_?KEY|apiKey|ApiKey|secret|SECRET|Secret|token|TOKEN|Token|passw|PASSW|Passw|pwd|PWD|"
+       "access_?key|ACCESS_?KEY|accessKey|auth_?key|AUTH_?KEY)",
+       0, 80, 320,
+       {{DlpKind::kAwsSecretAccessKey,
+         R"((?i)(?:aws_?secret(?:_?access)?_?key|secret_?access_?key)["']?\s{0,8}[:=]\s{0,8}["']?[A-Za-z0-9/+]{40})",
+         Span::kAfterAssignment, high_entropy_value, kBase64Chars},
+        {DlpKind::kGenericSecret,
+         R"((?i)[A-Za-z0-9_\-]{0,64}(?:api[_\-]?key|secret|token|passw(?:or)?d|pwd|access[_\-]?key|auth[_\-]?key|private[_\-]?key)[A-Za-z0-9_\-]{0,32}["']?\s{0,8}[:=]\s{0,8}["']?[A-Za-z0-9/+_\-.=~]{16,256})",
+         Span::kAfterAssignment, high_entropy_value, {}}},
+       48},
+      {"@[A-Za-z0-9]", 0, 66, 300,
+       {{DlpKind::kEmail, R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b)",
+         Span::kWhole, nullptr, {}}}},
+      {"\\+[1-9][0-9 .\\-(]", 0, 3, 32,
+       {{DlpKind::kPhone, R"(\+[1-9]\d{0,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]?\d{2,4}){1,4}\b)",
+         Span::kWhole, phone_valid, {}}}},
+      // Nine digits, perhaps grouped: the shortest of an SSN, a US phone number and a card.
+      {"\\d(?:[ .\\-()]{0,2}\\d){8}", 0, 24, 24,
+       {{DlpKind::kPhone, R"((?:\(|\b)[2-9]\d{2}\)?[ .\-]?\d{3}[ .\-]\d{4}\b)", Span::kWhole, phone_valid, {}},
+        {DlpKind::kPaymentCard, R"(\b\d{13,19}\b)", Span::kWhole, payment_card_valid, {}},
+        {DlpKind::kPaymentCard, R"(\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{4}\b)", Span::kWhole, payment_card_valid, {}},
+        {DlpKind::kPaymentCard, R"(\b3[47]\d{2}[ \-]\d{6}[ \-]\d{5}\b)", Span::kWhole, payment_card_valid, {}},
+        {DlpKind::kUsSsn, R"(\b\d{3}-\d{2}-\d{4}\b)", Span::kWhole, us_ssn_valid, {}}}},
+      {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}", 0, 9, 36,
+       {{DlpKind::kIban, R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)", Span::kWhole, iban_valid,
+         {}}}},
+  };
+  return table;
+}
+
+// Which finding wins where two overlap: a named secret over personal data over a generic
+// assignment, and among personal data the ones with a checksum first.
+int priority(DlpKind kind) {
+  switch (kind) {
+    case DlpKind::kGenericSecret:
+      return 4;
+    case DlpKind::kPhone:
+      return 3;
+    case DlpKind::kEmail:
+      return 2;
+    case DlpKind::kPaymentCard:
+    case DlpKind::kIban:
+    case DlpKind::kUsSsn:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+std::size_t value_offset(std::string_view match) {
+  std::size_t i = match.find_first_of(":=");
+  if (i == std::string_view::npos) return 0;
+  ++i;
+  while (i < match.size() && (match[i] == ' ' || match[i] == '\t' || match[i] == '"' || match[i] == '\'')) ++i;
+  return i;
+}
+
+// A private key finding covers the whole armoured block when its end line is there.
+std::size_t pem_block_end(std::string_view text, std::size_t header_end) {
+  std::size_t end = text.find("-----END ", header_end);
+  if (end == std::string_view::npos) return header_end;
+  std::size_t close = text.find("-----", end + 9);
+  return close == std::string_view::npos ? header_end : close + 5;
+}
+
+std::size_t public_prefix(DlpKind kind, std::string_view value) {
+  switch (kind) {
+    case DlpKind::kAwsAccessKeyId:
+    case DlpKind::kGcpApiKey:
+      return 4;
+    case DlpKind::kGithubToken:
+      return value.substr(0, 11) == "github_pat_" ? 11 : 4;
+    case DlpKind::kGitlabToken:
+      return 6;
+    case DlpKind::kSlackToken:
+      return 5;
+    case DlpKind::kStripeKey:
+      return 8;
+    case DlpKind::kOpenaiKey:
+      return value.substr(0, 8) == "sk-proj-" ? 8 : 3;
+    case DlpKind::kAnthropicKey:
+      return 7;
+    case DlpKind::kHuggingfaceToken:
+    case DlpKind::kJwt:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+std::string_view dlp_kind_name(DlpKind kind) {
+  switch (kind) {
+    case DlpKind::kAwsAccessKeyId: return "aws_access_key_id";
+    case DlpKind::kAwsSecretAccessKey: return "aws_secret_access_key";
+    case DlpKind::kGcpServiceAccountKey: return "gcp_service_account_key";
+    case DlpKind::kGcpApiKey: return "gcp_api_key";
+    case DlpKind::kAzureStorageKey: return "azure_storage_key";
+    case DlpKind::kGithubToken: return "github_token";
+    case DlpKind::kGitlabToken: return "gitlab_token";
+    case DlpKind::kSlackToken: return "slack_token";
+    case DlpKind::kStripeKey: return "stripe_key";
+    case DlpKind::kOpenaiKey: return "openai_key";
+    case DlpKind::kAnthropicKey: return "anthropic_key";
+    case DlpKind::kHuggingfaceToken: return "huggingface_token";
+    case DlpKind::kPrivateKey: return "private_key";
+    case DlpKind::kJwt: return "jwt";
+    case DlpKind::kGenericSecret: return "generic_secret";
+    case DlpKind::kEmail: return "email";
+    case DlpKind::kPhone: return "phone";
+    case DlpKind::kPaymentCard: return "payment_card";
+    case DlpKind::kIban: return "iban";
+    case DlpKind::kUsSsn: return "us_ssn";
+  }
+  return "unknown";
+}
+
+bool dlp_kind_is_secret(DlpKind kind) {
+  return kind != DlpKind::kEmail && kind != DlpKind::kPhone && kind != DlpKind::kPaymentCard &&
+         kind != DlpKind::kIban && kind != DlpKind::kUsSsn;
+}
+
+const std::vector<DlpKind>& all_dlp_kinds() {
+  static const std::vector<DlpKind> kinds = [] {
+    std::vector<DlpKind> out;
+    for (int k = 0; k <= static_cast<int>(DlpKind::kUsSsn); ++k) out.push_back(static_cast<DlpKind>(k));
+    return out;
+  }();
+  return kinds;
+}
+
+std::string redact(DlpKind kind, std::string_view value) {
+  if (kind == DlpKind::kEmail) {
+    // The domain says whose address it is (a company's, a webmail's) without naming the person.
+    std::size_t at = value.rfind('@');
+    return fmt::format("****{}", at == std::string_view::npos ? std::string_view() : value.substr(at));
+  }
+  if (kind == DlpKind::kPrivateKey) {
+    // The armour line names the key type and is the same in every key of that type.
+    return fmt::format("{}({} bytes)", value.substr(0, value.find("-----", 5) + 5), value.size());
+  }
+  // Never more than a quarter of the value, whatever the prefix rule says.
+  std::size_t prefix = std::min(public_prefix(kind, value), value.size() / 4);
+  return fmt::format("{}****({})", value.substr(0, prefix), value.size());
+}
+
+struct DlpScanner::ExactSet {
+  // Indexed like triggers(): the compiled exact patterns of each trigger.
+  std::vector<std::vector<std::unique_ptr<re2::RE2>>> by_trigger;
+};
+
+Result<DlpScanner> DlpScanner::create() {
+  std::vector<PatternSpec> specs;
+  auto exact = std::make_shared<ExactSet>();
+  re2::RE2::Options options;
+  options.set_longest_match(true);
+  options.set_log_errors(false);
+  for (const Trigger& t : triggers()) {
+    specs.push_back(PatternSpec{t.expression, t.flags});
+    auto& compiled = exact->by_trigger.emplace_back();
+    for (const ExactPattern& p : t.exact) {
+      auto re = std::make_unique<re2::RE2>(p.expression, options);
+      if (!re->ok()) {
+        return make_error(ErrorCode::kInternal, "DLP pattern /{}/: {}", p.expression, re->error());
+      }
+      compiled.push_back(std::move(re));
+    }
+  }
+  auto db = PatternDatabase::compile(specs);
+  if (!db) return db.error().context("DLP triggers");
+  auto scanner = PatternScanner::create(std::move(*db));
+  if (!scanner) return scanner.error().context("DLP triggers");
+  return DlpScanner(std::move(*scanner), std::move(exact));
+}
+
+DlpScanner::DlpScanner(PatternScanner triggers, std::shared_ptr<const ExactSet> exact)
+    : triggers_(std::move(triggers)), exact_(std::move(exact)) {}
+DlpScanner::DlpScanner(const DlpScanner&) = default;
+DlpScanner::DlpScanner(DlpScanner&&) noexcept = default;
+DlpScanner::~DlpScanner() = default;
+
+Result<std::vector<DlpFinding>> DlpScanner::scan(std::string_view text) const {
+  const auto& table = triggers();
+  // Windows to search per trigger, merged as hits arrive (in order of end offset).
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> windows(table.size());
+  Status scanned = triggers_.scan(text, [&](const PatternMatch& m) {
+    const Trigger& t = table[m.id];
+    if (t.assignment_within > 0 &&
+        text.substr(m.end, t.assignment_within).find_first_of(":=") == std::string_view::npos) {
+      return;
+    }
+    std::size_t from = m.end > t.before ? m.end - t.before : 0;
+    std::size_t to = std::min(text.size(), m.end + t.after);
+    auto& list = windows[m.id];
+    if (!list.empty() && from <= list.back().second) {
+      list.back().second = std::max(list.back().second, to);
+    } else {
+      list.emplace_back(from, to);
+    }
+  });
+  if (!scanned) return scanned.error();
+
+  std::vector<DlpFinding> candidates;
+  const re2::StringPiece whole(text.data(), text.size());
+  for (std::size_t t = 0; t < table.size(); ++t) {
+    for (auto [from, to] : windows[t]) {
+      for (std::size_t e = 0; e < table[t].exact.size(); ++e) {
+        const ExactPattern& p = table[t].exact[e];
+        const re2::RE2& re = *exact_->by_trigger[t][e];
+        std::size_t pos = from;
+        re2::StringPiece match;
+        // The whole text is the context, so \b at a window edge sees the real neighbours.
+        while (pos < to && re.Match(whole, pos, to, re2::RE2::UNANCHORED, &match, 1)) {
+          std::size_t start = static_cast<std::size_t>(match.data() - text.data());
+          std::size_t end = start + match.size();
+          pos = end > start ? end : start + 1;
+          if (!p.no_follow.empty() && end < text.size() && p.no_follow.find(text[end]) != std::string_view::npos) {
+            continue;
+          }
+          std::size_t offset = start;
+          if (p.span == Span::kAfterAssignment) {
+            offset += value_offset(text.substr(start, end - start));
+            while (end > offset && (text[end - 1] == '"' || text[end - 1] == '\'')) --end;
+          }
+          std::string_view value = text.substr(offset, end - offset);
+          if (value.empty() || (p.validate != nullptr && !p.validate(value))) continue;
+          if (p.kind == DlpKind::kPrivateKey) end = pem_block_end(text, end);
+          candidates.push_back(DlpFinding{p.kind, offset, end - offset, {}});
+        }
+      }
+    }
+  }
+
+  // Overlaps: within each run of overlapping candidates the highest priority wins, then the longest.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const DlpFinding& a, const DlpFinding& b) { return a.offset < b.offset; });
+  std::vector<DlpFinding> findings;
+  for (std::size_t i = 0; i < candidates.size();) {
+    std::size_t cluster_end = i + 1;
+    std::size_t reach = candidates[i].offset + candidates[i].length;
+    while (cluster_end < candidates.size() && candidates[cluster_end].offset < reach) {
+      reach = std::max(reach, candidates[cluster_end].offset + candidates[cluster_end].length);
+      ++cluster_end;
+    }
+    std::vector<DlpFinding> cluster(candidates.begin() + i, candidates.begin() + cluster_end);
+    std::stable_sort(cluster.begin(), cluster.end(), [](const DlpFinding& a, const DlpFinding& b) {
+      if (priority(a.kind) != priority(b.kind)) return priority(a.kind) < priority(b.kind);
+      return a.length > b.length;
+    });
+    std::size_t first_kept = findings.size();
+    for (DlpFinding& f : cluster) {
+      bool overlaps = std::any_of(findings.begin() + first_kept, findings.end(), [&](const DlpFinding& k) {
+        return f.offset < k.offset + k.length && k.offset < f.offset + f.length;
+      });
+      if (!overlaps) findings.push_back(std::move(f));
+    }
+    std::sort(findings.begin() + first_kept, findings.end(),
+              [](const DlpFinding& a, const DlpFinding& b) { return a.offset < b.offset; });
+    i = cluster_end;
+  }
+  for (DlpFinding& f : findings) f.preview = redact(f.kind, text.substr(f.offset, f.length));
+  return findings;
+}
+
+}  // namespace ztai::detect
