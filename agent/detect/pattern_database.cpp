@@ -57,8 +57,8 @@ PatternScanner::~PatternScanner() {
 namespace {
 using MatchSink = std::function<void(const PatternMatch&)>;
 
-int on_hs_match(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/, void* ctx) {
-  (*static_cast<const MatchSink*>(ctx))(PatternMatch{id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+int on_hs_match(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/, void* ctx) {
+  (*static_cast<const MatchSink*>(ctx))(PatternMatch{id, static_cast<std::size_t>(to)});
   return 0;
 }
 }  // namespace

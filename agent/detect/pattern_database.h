@@ -18,13 +18,14 @@ namespace ztai::detect {
 
 struct PatternSpec {
   std::string expression;
-  unsigned flags = 0;  // HS_FLAG_* on top of the leftmost start of match every pattern reports
+  unsigned flags = 0;  // HS_FLAG_*
 };
 
-// A match of pattern `id` (its index in the list given to compile) over [start, end).
+// Pattern `id` (its index in the list given to compile) matched text ending at `end`. Starts are
+// not tracked: asking Vectorscan for them costs several times the scan, and callers find them
+// in the few places that matched.
 struct PatternMatch {
   unsigned id;
-  std::size_t start;
   std::size_t end;
 };
 
