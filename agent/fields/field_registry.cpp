@@ -1,6 +1,9 @@
 #include "agent/fields/field_registry.h"
 
 #include "agent/fields/file_fields.h"
+#include "agent/fields/http_fields.h"
+#include "agent/fields/llm_fields.h"
+#include "agent/fields/mcp_fields.h"
 #include "agent/fields/net_fields.h"
 #include "agent/fields/process_fields.h"
 #include "agent/fields/workload_fields.h"
@@ -72,6 +75,9 @@ const FieldRegistry& builtin_fields() {
     add_file_fields(r);
     add_net_fields(r);
     add_workload_fields(r);
+    add_http_fields(r);
+    add_llm_fields(r);
+    add_mcp_fields(r);
     return r;
   }();
   return registry;

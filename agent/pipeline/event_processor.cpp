@@ -50,7 +50,20 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "evt.arg.entries", "evt.arg.setup_flags", "evt.arg.domain",
        "evt.arg.type", "evt.arg.proto", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath",
        "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kLlmAll = with_workload(
+      {"evt.type", "evt.time", "llm.provider", "llm.endpoint", "llm.model", "llm.prompt", "llm.tools", "llm.response",
+       "llm.tool.name", "llm.tool.args", "llm.tokens.in", "llm.tokens.out", "llm.status", "llm.latency_ms",
+       "llm.finish_reason", "llm.error", "llm.truncated", "llm.api_key_id", "http.method", "http.host", "http.path",
+       "http.status", "proc.pid", "proc.tid", "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname",
+       "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kMcpAll = with_workload(
+      {"evt.type", "evt.time", "mcp.kind", "mcp.method", "mcp.id", "mcp.tool.name", "mcp.tool.args", "mcp.resource.uri",
+       "mcp.error", "mcp.transport", "http.method", "http.host", "http.path", "http.status", "proc.pid", "proc.tid",
+       "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   switch (type) {
+    case EventType::kLlmRequest:
+    case EventType::kLlmResponse: return kLlmAll;
+    case EventType::kMcpMessage: return kMcpAll;
     case EventType::kConnect:
     case EventType::kAccept:
     case EventType::kBind:
@@ -116,6 +129,42 @@ void EventProcessor::on_event(const Event& event) {
   EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_, exe_hashes_};
   evaluate_rules(ctx);
   if (settings_.emit_events) output_.submit(event_record(ctx));
+}
+
+void EventProcessor::on_chunk(const DataChunk& chunk) {
+  conversations_.feed(chunk, decoded_);
+  publish_decoded();
+}
+
+void EventProcessor::on_stream_end(uint64_t conn_id, const EventHeader& hdr) {
+  conversations_.close(conn_id, hdr, decoded_);
+  publish_decoded();
+}
+
+void EventProcessor::publish_decoded() {
+  for (const Event& e : decoded_) on_event(e);
+  decoded_.clear();
+  const TrackerStats& s = conversations_.stats();
+  auto mirror = [&](uint64_t now, uint64_t& seen, const char* name, const char* help, MetricLabels labels) {
+    if (now == seen) return;
+    metrics_.counter(name, help, std::move(labels)).inc(now - seen);
+    seen = now;
+  };
+  const char* dropped = "Captured stream bytes not decoded";
+  mirror(s.bytes, published_.bytes, "ztai_stream_bytes_total", "Captured stream bytes fed to protocol decoding", {});
+  mirror(s.unrecognised_bytes, published_.unrecognised_bytes, "ztai_stream_dropped_bytes_total", dropped,
+         {{"reason", "unrecognised"}});
+  mirror(s.lost_bytes, published_.lost_bytes, "ztai_stream_dropped_bytes_total", dropped, {{"reason", "lost"}});
+  mirror(s.truncated_chunks, published_.truncated_chunks, "ztai_stream_truncated_chunks_total",
+         "Captured chunks cut by the capture's size limit", {});
+  mirror(s.truncated_messages, published_.truncated_messages, "ztai_stream_truncated_messages_total",
+         "HTTP messages, bodies or lines cut by a cap or a loss (their events say so)", {});
+  mirror(s.parse_errors, published_.parse_errors, "ztai_stream_parse_errors_total",
+         "Malformed HTTP, HTTP/2 or JSON-RPC input (the stream resynchronises)", {});
+  mirror(s.connections_evicted, published_.connections_evicted, "ztai_stream_evicted_connections_total",
+         "Connections whose reassembly state was dropped (over the limit or idle)", {});
+  mirror(s.unpaired_responses, published_.unpaired_responses, "ztai_stream_unpaired_responses_total",
+         "HTTP responses seen without their request", {});
 }
 
 void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,

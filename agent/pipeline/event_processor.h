@@ -12,6 +12,7 @@
 #include "agent/identity/workload_resolver.h"
 #include "agent/kernel/ring_reader.h"
 #include "agent/protocols/dns/dns_names.h"
+#include "agent/protocols/stream/conversation_tracker.h"
 #include "agent/pipeline/metrics.h"
 #include "agent/pipeline/output_stage.h"
 #include "agent/rules/alert_limiter.h"
@@ -41,6 +42,13 @@ class EventProcessor : public RecordSink {
   // The same, for an event that is already decoded (tests, replays).
   void on_event(const Event& event);
 
+  // Captured stream data (TLS plaintext, sockets, pipes), reassembled per connection and decoded
+  // into llm_request, llm_response and mcp_message events, each then handled as on_event does.
+  void on_chunk(const DataChunk& chunk);
+  // The capture saw the connection or pipe end: completes a response delimited by the close.
+  void on_stream_end(uint64_t conn_id, const EventHeader& hdr);
+  const ConversationTracker& conversations() const { return conversations_; }
+
  private:
   Record event_record(const EventContext& ctx) const;
 
@@ -67,6 +75,11 @@ class EventProcessor : public RecordSink {
   mutable std::array<std::optional<FieldSelection>, 256> output_selection_;
   // Learnt from the dns events this processor sees, read by net.dns.names.
   dns::NameTable dns_names_;
+  // Turns stream data into events; its counters are mirrored into metrics after each call.
+  ConversationTracker conversations_;
+  std::vector<Event> decoded_;
+  TrackerStats published_;
+  void publish_decoded();
 };
 
 // The fields an event record lists, per event type.
