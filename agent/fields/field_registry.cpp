@@ -1,5 +1,6 @@
 #include "agent/fields/field_registry.h"
 
+#include "agent/fields/detect_fields.h"
 #include "agent/fields/file_fields.h"
 #include "agent/fields/http_fields.h"
 #include "agent/fields/llm_fields.h"
@@ -75,6 +76,7 @@ const FieldRegistry& builtin_fields() {
     add_file_fields(r);
     add_net_fields(r);
     add_workload_fields(r);
+    add_detect_fields(r);
     add_http_fields(r);
     add_llm_fields(r);
     add_mcp_fields(r);
