@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/events/ai_payloads.h"
+#include "agent/events/guard_payloads.h"
 #include "agent/events/net_payloads.h"
 
 namespace ztai {
@@ -66,6 +67,7 @@ enum class EventType : uint16_t {
   kIoUringSetup = 15,
   kRawSocket = 16,
   kDnsQuery = 17,
+  kGuardDenial = 19,  // process and file enforcement (agent/events/guard_payloads.h)
   // Decoded in userspace from captured byte streams (agent/protocols/stream); no record type.
   kLlmRequest = 64,
   kLlmResponse = 65,
@@ -139,7 +141,8 @@ struct FilePayload {
 struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
-               IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload>
+               IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
+               GuardDenialPayload>
       payload;
 
   template <typename T>

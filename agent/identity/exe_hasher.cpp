@@ -23,7 +23,12 @@ struct FdCloser {
   }
 };
 
-// SHA-256 of an open file, or empty when it cannot be read to the end.
+int64_t mtime_ns(const struct stat& sb) {
+  return static_cast<int64_t>(sb.st_mtim.tv_sec) * 1'000'000'000 + sb.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
 std::string sha256_of(int fd, uint64_t& bytes_read) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
@@ -43,12 +48,6 @@ std::string sha256_of(int fd, uint64_t& bytes_read) {
   for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
   return hex;
 }
-
-int64_t mtime_ns(const struct stat& sb) {
-  return static_cast<int64_t>(sb.st_mtim.tv_sec) * 1'000'000'000 + sb.st_mtim.tv_nsec;
-}
-
-}  // namespace
 
 std::string_view exe_hash_status_name(ExeHashStatus s) {
   switch (s) {

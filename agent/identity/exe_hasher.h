@@ -34,6 +34,10 @@ enum class ExeHashStatus {
 
 std::string_view exe_hash_status_name(ExeHashStatus s);
 
+// SHA-256 (lower-case hex) of an open file read to its end, or empty when it cannot be read;
+// bytes_read grows by what was read. Also used to check binaries pinned by policies.
+std::string sha256_of(int fd, uint64_t& bytes_read);
+
 struct ExeHash {
   ExeHashStatus status = ExeHashStatus::kPending;
   std::string sha256;  // lower-case hex, empty unless hashed

@@ -115,7 +115,16 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
+      // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
+      {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
+      {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
   };
+  // libbpf 1.1 does not know the cgroup/connect_unix section; it is typed here, attached by
+  // GuardMaps to each guarded cgroup, and never by the skeleton.
+  bpf_program__set_type(skel->progs.guard_connect_unix, BPF_PROG_TYPE_CGROUP_SOCK_ADDR);
+  bpf_program__set_expected_attach_type(skel->progs.guard_connect_unix,
+                                        static_cast<bpf_attach_type>(kBpfCgroupUnixConnect));
+  bpf_program__set_autoattach(skel->progs.guard_connect_unix, false);
   for (Family& f : families) {
     if (features.has(f.needs)) {
       self->loaded_families_.emplace_back(f.name);
@@ -153,6 +162,12 @@ bool BpfPrograms::family_loaded(std::string_view family) const {
 FileFilter BpfPrograms::file_filter() const {
   return FileFilter(bpf_map__fd(skel_->maps.file_filter_config), bpf_map__fd(skel_->maps.file_prefixes),
                     bpf_map__fd(skel_->maps.file_suffixes), bpf_map__fd(skel_->maps.file_cgroups));
+}
+
+std::unique_ptr<GuardMaps> BpfPrograms::guard_maps() const {
+  int unix_prog = family_loaded("guard_unix") ? bpf_program__fd(skel_->progs.guard_connect_unix) : -1;
+  return std::make_unique<GuardMaps>(bpf_map__fd(skel_->maps.guard_workloads), bpf_map__fd(skel_->maps.guard_exec_files),
+                                     bpf_map__fd(skel_->maps.guard_unix_paths), unix_prog);
 }
 
 Status BpfPrograms::skip_net_events(uint32_t mask) const {

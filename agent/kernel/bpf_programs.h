@@ -11,6 +11,7 @@
 #include "agent/common/result.h"
 #include "agent/kernel/features.h"
 #include "agent/kernel/file_filter.h"
+#include "agent/kernel/guard_maps.h"
 
 struct ztai_bpf;
 
@@ -46,6 +47,9 @@ class BpfPrograms {
   bool family_loaded(std::string_view family) const;
   // The file sensor's in-kernel filter; it emits nothing until interest is applied.
   FileFilter file_filter() const;
+  // The process enforcement tables (exec, io_uring, unix connects); unix rules are enforced only
+  // where the kernel has cgroup/connect_unix.
+  std::unique_ptr<GuardMaps> guard_maps() const;
   // Network, DNS and blind-spot record types the kernel drops (ZTAI_NET_SKIP_BIT of each);
   // 0, the initial value, emits them all.
   Status skip_net_events(uint32_t mask) const;

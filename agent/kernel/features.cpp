@@ -11,6 +11,8 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "agent/kernel/guard_maps.h"
+
 namespace ztai {
 namespace {
 
@@ -111,6 +113,25 @@ KernelFeatures probe_kernel_features() {
   {
     int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal, nullptr);
     out.features.push_back({"send_signal", r == 1, r == 1 ? "" : "bpf_send_signal is not available (5.3+)"});
+  }
+  {
+    // cgroup/connect_unix (6.7+): a sock_addr program with that expected attach type loads only
+    // where the kernel has the hook.
+    LIBBPF_OPTS(bpf_prog_load_opts, opts,
+                .expected_attach_type = static_cast<bpf_attach_type>(kBpfCgroupUnixConnect));
+    // r0 = 1 (allow); exit
+    const bpf_insn allow[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1},
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    int fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, nullptr, "GPL", allow, 2, &opts);
+    Feature f{"cgroup_unix_connect", fd >= 0, ""};
+    if (fd >= 0) {
+      close(fd);
+    } else {
+      f.detail = errno == EINVAL ? "the kernel has no cgroup/connect_unix hook (6.7+)" : load_error(errno);
+    }
+    out.features.push_back(std::move(f));
   }
   btf__free(vmlinux);
   return out;

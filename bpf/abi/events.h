@@ -28,6 +28,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_IO_URING_SETUP = 15,
 	ZTAI_EVENT_RAW_SOCKET = 16,
 	ZTAI_EVENT_DNS_QUERY = 17,
+	ZTAI_EVENT_GUARD_DENIAL = 19, /* bpf/abi/guard.h */
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 
