@@ -11,6 +11,7 @@
 #include "bpf/abi/config.h"
 #include "bpf/abi/events.h"
 #include "bpf/abi/filter.h"
+#include "bpf/abi/guard.h"
 
 namespace {
 
@@ -120,6 +121,22 @@ TEST_F(BtfLayout, CountersAndConfig) {
   expect_layout("ztai_kernel_config", sizeof(ztai_kernel_config),
                 {M(ztai_kernel_config, self_tgid), M(ztai_kernel_config, max_args_bytes),
                  M(ztai_kernel_config, wakeup_bytes)});
+}
+
+TEST_F(BtfLayout, GuardTablesAndDenial) {
+  expect_layout("ztai_guard_workload", sizeof(ztai_guard_workload),
+                {M(ztai_guard_workload, policy_id), M(ztai_guard_workload, flags),
+                 M(ztai_guard_workload, io_uring_rule_id), M(ztai_guard_workload, exec_default_rule_id)});
+  expect_layout("ztai_guard_file_key", sizeof(ztai_guard_file_key),
+                {M(ztai_guard_file_key, policy_id), M(ztai_guard_file_key, dev), M(ztai_guard_file_key, ino)});
+  expect_layout("ztai_guard_entry", sizeof(ztai_guard_entry), {M(ztai_guard_entry, verdict), M(ztai_guard_entry, rule_id)});
+  expect_layout("ztai_guard_unix_key", sizeof(ztai_guard_unix_key),
+                {M(ztai_guard_unix_key, policy_id), M(ztai_guard_unix_key, path)});
+  expect_layout("ztai_guard_denial_event", sizeof(ztai_guard_denial_event),
+                {M(ztai_guard_denial_event, hdr), M(ztai_guard_denial_event, workload_cgroup_id),
+                 M(ztai_guard_denial_event, ino), M(ztai_guard_denial_event, dev), M(ztai_guard_denial_event, policy_id),
+                 M(ztai_guard_denial_event, rule_id), M(ztai_guard_denial_event, kind), M(ztai_guard_denial_event, flags),
+                 M(ztai_guard_denial_event, path_len), M(ztai_guard_denial_event, path)});
 }
 
 // The host side of the same contract, checked at compile time.

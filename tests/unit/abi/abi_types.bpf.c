@@ -7,6 +7,7 @@
 #include "abi/config.h"
 #include "abi/events.h"
 #include "abi/filter.h"
+#include "abi/guard.h"
 
 struct ztai_proc_key abi_proc_key;
 struct ztai_event_header abi_event_header;
@@ -25,5 +26,10 @@ struct ztai_path_match_value abi_path_match_value;
 struct ztai_file_filter_config abi_file_filter_config;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;
+struct ztai_guard_workload abi_guard_workload;
+struct ztai_guard_file_key abi_guard_file_key;
+struct ztai_guard_entry abi_guard_entry;
+struct ztai_guard_unix_key abi_guard_unix_key;
+struct ztai_guard_denial_event abi_guard_denial_event;
 
 char LICENSE[] __attribute__((section("license"), used)) = "GPL";
