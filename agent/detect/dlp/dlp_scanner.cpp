@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 
 #include "agent/detect/dlp/dlp_validators.h"
@@ -60,10 +61,37 @@ struct Trigger {
   std::size_t before;
   std::size_t after;
   std::vector<ExactPattern> exact;
-  // When set, a hit opens a window only if ':' or '=' follows within this many bytes: key names
-  // are common words ("token", "secret") and only an assignment can carry a value.
-  std::size_t assignment_within = 0;
+  // A hit opens a window only if an assignment follows: key names are common words ("token",
+  // "secret") and only "name = value" or "name": value can carry a secret.
+  bool needs_assignment = false;
+  // A hit opens a window only if four digits in a row end within the hit's last 24 bytes: every
+  // digit kind has such a group (card groups, the SSN serial, a phone line number), IP addresses
+  // and version numbers, the commonest long digit runs in logs, do not.
+  bool needs_four_digits = false;
 };
+
+bool four_digits_before(std::string_view text, std::size_t end) {
+  std::size_t run = 0;
+  for (std::size_t i = end > 24 ? end - 24 : 0; i < end; ++i) {
+    run = std::isdigit(static_cast<unsigned char>(text[i])) ? run + 1 : 0;
+    if (run == 4) return true;
+  }
+  return false;
+}
+
+// The start of what the generic pattern accepts after a key name: more name characters, a
+// closing quote, blanks, then ':' or '='.
+bool assignment_follows(std::string_view text, std::size_t i) {
+  std::size_t n = 0;
+  while (i < text.size() && n < 32 && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
+                                       text[i] == '-')) {
+    ++i;
+    ++n;
+  }
+  if (i < text.size() && (text[i] == '"' || text[i] == '\'')) ++i;
+  for (n = 0; i < text.size() && n < 8 && std::isspace(static_cast<unsigned char>(text[i])); ++n) ++i;
+  return i < text.size() && (text[i] == ':' || text[i] == '=');
+}
 
 const std::vector<Trigger>& triggers() {
   static const std::vector<Trigger> table = {
@@ -110,7 +138,7 @@ const std::vector<Trigger>& triggers() {
         {DlpKind::kGenericSecret,
          R"((?i)[A-Za-z0-9_\-]{0,64}(?:api[_\-]?key|secret|token|passw(?:or)?d|pwd|access[_\-]?key|auth[_\-]?key|private[_\-]?key)[A-Za-z0-9_\-]{0,32}["']?\s{0,8}[:=]\s{0,8}["']?[A-Za-z0-9/+_\-.=~]{16,256})",
          Span::kAfterAssignment, high_entropy_value, {}}},
-       48},
+       true},
       {"@[A-Za-z0-9]", 0, 66, 300,
        {{DlpKind::kEmail, R"([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b)",
          Span::kWhole, nullptr, {}}}},
@@ -123,7 +151,8 @@ const std::vector<Trigger>& triggers() {
         {DlpKind::kPaymentCard, R"(\b\d{13,19}\b)", Span::kWhole, payment_card_valid, {}},
         {DlpKind::kPaymentCard, R"(\b\d{4}[ \-]\d{4}[ \-]\d{4}[ \-]\d{4}\b)", Span::kWhole, payment_card_valid, {}},
         {DlpKind::kPaymentCard, R"(\b3[47]\d{2}[ \-]\d{6}[ \-]\d{5}\b)", Span::kWhole, payment_card_valid, {}},
-        {DlpKind::kUsSsn, R"(\b\d{3}-\d{2}-\d{4}\b)", Span::kWhole, us_ssn_valid, {}}}},
+        {DlpKind::kUsSsn, R"(\b\d{3}-\d{2}-\d{4}\b)", Span::kWhole, us_ssn_valid, {}}},
+       false, true},
       {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}", 0, 9, 36,
        {{DlpKind::kIban, R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)", Span::kWhole, iban_valid,
          {}}}},
@@ -249,8 +278,14 @@ std::string redact(DlpKind kind, std::string_view value) {
 }
 
 struct DlpScanner::ExactSet {
-  // Indexed like triggers(): the compiled exact patterns of each trigger.
-  std::vector<std::vector<std::unique_ptr<re2::RE2>>> by_trigger;
+  struct PerTrigger {
+    // Finds candidate spans in a window: the trigger's one exact pattern, or the alternation of
+    // all of them, so a window costs one search whatever the number of kinds behind the trigger.
+    std::unique_ptr<re2::RE2> any;
+    // With several exact patterns: each, to tell which kinds a span is (checked on spans only).
+    std::vector<std::unique_ptr<re2::RE2>> each;
+  };
+  std::vector<PerTrigger> by_trigger;  // indexed like triggers()
 };
 
 Result<DlpScanner> DlpScanner::create() {
@@ -259,16 +294,26 @@ Result<DlpScanner> DlpScanner::create() {
   re2::RE2::Options options;
   options.set_longest_match(true);
   options.set_log_errors(false);
+  auto compile = [&](const std::string& expression) -> Result<std::unique_ptr<re2::RE2>> {
+    auto re = std::make_unique<re2::RE2>(expression, options);
+    if (!re->ok()) return make_error(ErrorCode::kInternal, "DLP pattern /{}/: {}", expression, re->error());
+    return re;
+  };
   for (const Trigger& t : triggers()) {
     specs.push_back(PatternSpec{t.expression, t.flags});
-    auto& compiled = exact->by_trigger.emplace_back();
+    ExactSet::PerTrigger& compiled = exact->by_trigger.emplace_back();
+    std::string any;
     for (const ExactPattern& p : t.exact) {
-      auto re = std::make_unique<re2::RE2>(p.expression, options);
-      if (!re->ok()) {
-        return make_error(ErrorCode::kInternal, "DLP pattern /{}/: {}", p.expression, re->error());
+      any += fmt::format("{}(?:{})", any.empty() ? "" : "|", p.expression);
+      if (t.exact.size() > 1) {
+        auto re = compile(p.expression);
+        if (!re) return re.error();
+        compiled.each.push_back(std::move(*re));
       }
-      compiled.push_back(std::move(re));
     }
+    auto re = compile(any);
+    if (!re) return re.error();
+    compiled.any = std::move(*re);
   }
   auto db = PatternDatabase::compile(specs);
   if (!db) return db.error().context("DLP triggers");
@@ -289,10 +334,8 @@ Result<std::vector<DlpFinding>> DlpScanner::scan(std::string_view text) const {
   std::vector<std::vector<std::pair<std::size_t, std::size_t>>> windows(table.size());
   Status scanned = triggers_.scan(text, [&](const PatternMatch& m) {
     const Trigger& t = table[m.id];
-    if (t.assignment_within > 0 &&
-        text.substr(m.end, t.assignment_within).find_first_of(":=") == std::string_view::npos) {
-      return;
-    }
+    if (t.needs_assignment && !assignment_follows(text, m.end)) return;
+    if (t.needs_four_digits && !four_digits_before(text, m.end)) return;
     std::size_t from = m.end > t.before ? m.end - t.before : 0;
     std::size_t to = std::min(text.size(), m.end + t.after);
     auto& list = windows[m.id];
@@ -306,30 +349,34 @@ Result<std::vector<DlpFinding>> DlpScanner::scan(std::string_view text) const {
 
   std::vector<DlpFinding> candidates;
   const re2::StringPiece whole(text.data(), text.size());
+  auto consider = [&](const ExactPattern& p, std::size_t start, std::size_t end) {
+    if (!p.no_follow.empty() && end < text.size() && p.no_follow.find(text[end]) != std::string_view::npos) return;
+    std::size_t offset = start;
+    if (p.span == Span::kAfterAssignment) {
+      offset += value_offset(text.substr(start, end - start));
+      while (end > offset && (text[end - 1] == '"' || text[end - 1] == '\'')) --end;
+    }
+    std::string_view value = text.substr(offset, end - offset);
+    if (value.empty() || (p.validate != nullptr && !p.validate(value))) return;
+    if (p.kind == DlpKind::kPrivateKey) end = pem_block_end(text, end);
+    candidates.push_back(DlpFinding{p.kind, offset, end - offset, {}});
+  };
   for (std::size_t t = 0; t < table.size(); ++t) {
+    const ExactSet::PerTrigger& compiled = exact_->by_trigger[t];
     for (auto [from, to] : windows[t]) {
-      for (std::size_t e = 0; e < table[t].exact.size(); ++e) {
-        const ExactPattern& p = table[t].exact[e];
-        const re2::RE2& re = *exact_->by_trigger[t][e];
-        std::size_t pos = from;
-        re2::StringPiece match;
-        // The whole text is the context, so \b at a window edge sees the real neighbours.
-        while (pos < to && re.Match(whole, pos, to, re2::RE2::UNANCHORED, &match, 1)) {
-          std::size_t start = static_cast<std::size_t>(match.data() - text.data());
-          std::size_t end = start + match.size();
-          pos = end > start ? end : start + 1;
-          if (!p.no_follow.empty() && end < text.size() && p.no_follow.find(text[end]) != std::string_view::npos) {
-            continue;
-          }
-          std::size_t offset = start;
-          if (p.span == Span::kAfterAssignment) {
-            offset += value_offset(text.substr(start, end - start));
-            while (end > offset && (text[end - 1] == '"' || text[end - 1] == '\'')) --end;
-          }
-          std::string_view value = text.substr(offset, end - offset);
-          if (value.empty() || (p.validate != nullptr && !p.validate(value))) continue;
-          if (p.kind == DlpKind::kPrivateKey) end = pem_block_end(text, end);
-          candidates.push_back(DlpFinding{p.kind, offset, end - offset, {}});
+      std::size_t pos = from;
+      re2::StringPiece match;
+      // The whole text is the context, so \b at a window edge sees the real neighbours.
+      while (pos < to && compiled.any->Match(whole, pos, to, re2::RE2::UNANCHORED, &match, 1)) {
+        std::size_t start = static_cast<std::size_t>(match.data() - text.data());
+        std::size_t end = start + match.size();
+        pos = end > start ? end : start + 1;
+        if (compiled.each.empty()) {
+          consider(table[t].exact[0], start, end);
+          continue;
+        }
+        for (std::size_t e = 0; e < compiled.each.size(); ++e) {
+          if (re2::RE2::FullMatch(match, *compiled.each[e])) consider(table[t].exact[e], start, end);
         }
       }
     }
