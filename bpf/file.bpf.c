@@ -80,33 +80,40 @@ static __always_inline struct ztai_kernel_counters *file__counters(void)
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
-/* Does any prefix, exact path or suffix in the filter match this path (len includes the NUL)? */
-static __always_inline bool file__path_wanted(struct file_scratch *s, __u32 tries, const __u8 *path, __u32 len)
+/* Does any prefix, exact path or suffix in the filter match the path at work[start] (len includes
+ * the NUL)? This runs for every hooked syscall of every watched workload, matched or not, so it
+ * copies only the bytes the tries compare and reads the tail straight from the map value instead
+ * of one helper call per byte. */
+static __always_inline bool file__path_wanted(struct file_scratch *s, __u32 tries, __u32 start, __u32 len)
 {
-	if (len < 2 || len > ZTAI_MAX_FILENAME)
+	if (len < 2 || len > ZTAI_MAX_FILENAME || start >= PATH_WORK_BYTES - ZTAI_MAX_FILENAME)
 		return false;
 	__u32 slen = len - 1;
 
-	/* Copy a whole key's worth: bytes past prefixlen are ignored by the trie, and the work area
-	 * always extends that far past `path`. */
-	__u32 n = slen < ZTAI_FILTER_PATH_MAX ? slen : ZTAI_FILTER_PATH_MAX;
-	if ((tries & ZTAI_FILTER_HAS_PREFIXES) && bpf_probe_read_kernel(s->prefix_key.path, ZTAI_FILTER_PATH_MAX, path) == 0) {
-		s->prefix_key.prefixlen = n * 8;
-		struct ztai_path_match_value *v = bpf_map_lookup_elem(&file_prefixes, &s->prefix_key);
-		if (v && ((v->match & ZTAI_MATCH_PREFIX) || ((v->match & ZTAI_MATCH_EXACT) && v->len == slen)))
-			return true;
+	if (tries & ZTAI_FILTER_HAS_PREFIXES) {
+		/* Bytes past prefixlen are ignored by the trie, so stale ones from an earlier path do no
+		 * harm. */
+		__u32 n = slen < ZTAI_FILTER_PATH_MAX ? slen : ZTAI_FILTER_PATH_MAX;
+		if (bpf_probe_read_kernel(s->prefix_key.path, ((n - 1) & (ZTAI_FILTER_PATH_MAX - 1)) + 1,
+					  s->work + start) == 0) {
+			s->prefix_key.prefixlen = n * 8;
+			struct ztai_path_match_value *v = bpf_map_lookup_elem(&file_prefixes, &s->prefix_key);
+			if (v && ((v->match & ZTAI_MATCH_PREFIX) || ((v->match & ZTAI_MATCH_EXACT) && v->len == slen)))
+				return true;
+		}
 	}
 
 	if (!(tries & ZTAI_FILTER_HAS_SUFFIXES))
 		return false;
 	__u32 m = slen < ZTAI_FILTER_SUFFIX_MAX ? slen : ZTAI_FILTER_SUFFIX_MAX;
+	__u32 last = start + slen - 1;
 	for (__u32 i = 0; i < ZTAI_FILTER_SUFFIX_MAX; i++) {
 		if (i >= m)
 			break;
-		__u32 at = slen - 1 - i;
-		__u8 c = 0;
-		bpf_probe_read_kernel(&c, 1, path + (at & (ZTAI_MAX_FILENAME - 1)));
-		s->suffix_key.reversed[i] = c;
+		__u32 at = last - i;
+		if (at >= PATH_WORK_BYTES)
+			break;
+		s->suffix_key.reversed[i] = s->work[at];
 	}
 	s->suffix_key.prefixlen = m * 8;
 	return bpf_map_lookup_elem(&file_suffixes, &s->suffix_key) != NULL;
@@ -133,9 +140,11 @@ static __always_inline int file__handle(struct file_call *call, long ret)
 	struct ztai_file_filter_config *cfg = bpf_map_lookup_elem(&file_filter_config, &zero);
 	if (!cfg || !cfg->enabled || filter__is_self())
 		return 0;
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	if (!cfg->all_cgroups && !bpf_map_lookup_elem(&file_cgroups, &cgroup))
-		return 0;
+	if (!cfg->all_cgroups) {
+		__u64 cgroup = bpf_get_current_cgroup_id();
+		if (!bpf_map_lookup_elem(&file_cgroups, &cgroup))
+			return 0;
+	}
 	struct file_scratch *s = bpf_map_lookup_elem(&file_scratch_map, &zero);
 	if (!s)
 		return 0;
@@ -160,17 +169,16 @@ static __always_inline int file__handle(struct file_call *call, long ret)
 	if (start >= PATH_WORK_BYTES)
 		return 0;
 
-	bool wanted = cfg->all_paths;
-	if (!wanted && len <= ZTAI_MAX_FILENAME && start < PATH_WORK_BYTES - ZTAI_MAX_FILENAME)
-		wanted = file__path_wanted(s, cfg->tries, s->work + start, len);
-	__u32 path_len = file__store_path(s, 0, start, len, &ev->path_flags);
-
-	__u32 path2_len = 0;
+	bool wanted = cfg->all_paths || file__path_wanted(s, cfg->tries, start, len);
+	/* A rename's second path reuses the work area, so its first path is kept before it is
+	 * resolved; other calls copy nothing until the filter said yes. */
+	__u32 path_len = 0, path2_len = 0;
+	if (wanted || call->path2)
+		path_len = file__store_path(s, 0, start, len, &ev->path_flags);
 	if (call->path2) {
 		__u32 len2 = 0;
 		__u32 start2 = path__resolve(call->dirfd2, call->path2, s->work, &len2, &ev->path2_flags);
-		if (!wanted && len2 <= ZTAI_MAX_FILENAME && start2 < PATH_WORK_BYTES - ZTAI_MAX_FILENAME)
-			wanted = file__path_wanted(s, cfg->tries, s->work + start2, len2);
+		wanted = wanted || file__path_wanted(s, cfg->tries, start2, len2);
 		path2_len = file__store_path(s, path_len, start2, len2, &ev->path2_flags);
 	}
 	if (!wanted) {
@@ -203,7 +211,8 @@ static __always_inline struct pt_regs *file__user_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-#define ARG(n) PT_REGS_PARM##n##_CORE_SYSCALL(regs)
+/* bpf_task_pt_regs gives a BTF pointer: its registers are plain loads, not a helper call each. */
+#define ARG(n) PT_REGS_PARM##n##_SYSCALL(regs)
 
 #define FILE_EXIT(sys) \
 	SEC("tracepoint/syscalls/sys_exit_" #sys) int file_exit_##sys(struct trace_event_raw_sys_exit *ctx)

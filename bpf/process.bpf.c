@@ -32,6 +32,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	ev->exe_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	ev->old_tid = old_pid;
 	ev->flags = 0;
+	task__posture(task, &ev->posture);
 
 	long n = bpf_probe_read_kernel_str(ev->data, ZTAI_MAX_FILENAME, BPF_CORE_READ(bprm, filename));
 	if (n < 0) {

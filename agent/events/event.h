@@ -86,6 +86,18 @@ struct EventHeader {
   uint64_t cgroup_id = 0;
 };
 
+// Security posture of a process as the kernel saw it at exec (bpf/abi/events.h ztai_posture),
+// or as /proc shows it for processes that were running before the agent.
+struct Posture {
+  uint64_t cap_effective = 0;  // bit n: capability n
+  uint64_t cap_permitted = 0;
+  uint64_t cap_bounding = 0;
+  uint32_t pid_ns = 0, net_ns = 0, mnt_ns = 0;  // namespace inode numbers; 0: unknown
+  uint8_t seccomp = 0;                           // 0 disabled, 1 strict, 2 filter
+  bool no_new_privs = false;
+  bool operator==(const Posture&) const = default;
+};
+
 struct ExecPayload {
   ProcKey parent;
   uint32_t uid = 0, gid = 0, euid = 0, egid = 0;
@@ -97,6 +109,7 @@ struct ExecPayload {
   bool args_truncated = false;
   bool filename_truncated = false;
   bool args_unreadable = false;
+  Posture posture;
 };
 
 struct ForkPayload {

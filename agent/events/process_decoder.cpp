@@ -49,6 +49,9 @@ Result<Event> decode_exec(const EventHeader& hdr, std::span<const std::byte> rec
                       raw->filename_len, raw->args_len, data_len);
   }
   auto data = record.subspan(sizeof(ztai_exec_event));
+  // The record type changed when posture was added; the event type did not.
+  EventHeader exec_hdr = hdr;
+  exec_hdr.type = EventType::kExec;
   ExecPayload p;
   p.parent = key_of(raw->parent);
   p.uid = raw->uid;
@@ -64,7 +67,10 @@ Result<Event> decode_exec(const EventHeader& hdr, std::span<const std::byte> rec
   p.args_truncated = raw->flags & ZTAI_EXEC_ARGS_TRUNCATED;
   p.filename_truncated = raw->flags & ZTAI_EXEC_FILENAME_TRUNCATED;
   p.args_unreadable = raw->flags & ZTAI_EXEC_ARGS_UNREADABLE;
-  return Event{hdr, std::move(p)};
+  const ztai_posture& pos = raw->posture;
+  p.posture = {pos.cap_effective, pos.cap_permitted, pos.cap_bounding, pos.pid_ns, pos.net_ns, pos.mnt_ns,
+               pos.seccomp,       pos.no_new_privs != 0};
+  return Event{exec_hdr, std::move(p)};
 }
 
 Result<Event> decode_fork(const EventHeader& hdr, std::span<const std::byte> record) {

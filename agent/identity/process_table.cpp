@@ -136,6 +136,7 @@ size_t ProcessTable::seed(const Procfs& procfs) {
     p.gid = entry->gid;
     p.euid = entry->euid;
     p.egid = entry->egid;
+    p.posture = entry->posture;
     p.cgroup_id = entry->cgroup_id;
     ++n;
   }
@@ -205,6 +206,7 @@ ProcessInfo* ProcessTable::apply_exec(const EventHeader& hdr, const ExecPayload&
   p->egid = exec.egid;
   p->exe_ino = exec.exe_ino;
   p->exe_dev = exec.exe_dev;
+  p->posture = exec.posture;
   p->cgroup_id = hdr.cgroup_id;
   ++p->exec_count;
   return p;
@@ -227,6 +229,7 @@ ProcessInfo* ProcessTable::apply_fork(const EventHeader& hdr, const ForkPayload&
     child.egid = forker->egid;
     child.exe_ino = forker->exe_ino;
     child.exe_dev = forker->exe_dev;
+    child.posture = forker->posture;
   }
   child.cgroup_id = fork.child_cgroup_id;
   return forker;

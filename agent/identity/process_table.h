@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,9 @@ struct ProcessInfo {
   uint64_t cgroup_id = 0;
   uint64_t exe_ino = 0;
   uint32_t exe_dev = 0;
+  // From the last exec, or /proc when seeded; a forked child has its parent's (fork copies
+  // credentials, seccomp and no_new_privs; a clone into new namespaces shows at the next exec).
+  std::optional<Posture> posture;
   uint32_t exec_count = 0;  // execs seen since the agent started
   Origin origin = Origin::kProcfs;
 

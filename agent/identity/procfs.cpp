@@ -37,7 +37,56 @@ void parse_ids(std::string_view status, std::string_view label, uint32_t& real, 
   line >> real >> effective;
 }
 
+// "CapEff:\t000001ffffffffff" -> the hex value after the label.
+std::optional<std::string_view> status_value(std::string_view status, std::string_view label) {
+  size_t at = status.find(label);
+  while (at != std::string_view::npos && at != 0 && status[at - 1] != '\n') at = status.find(label, at + 1);
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t begin = status.find_first_not_of(" \t", at + label.size());
+  if (begin == std::string_view::npos) return std::nullopt;
+  size_t end = status.find('\n', begin);
+  return status.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+}
+
+// The inode in a namespace link: "net:[4026531840]".
+uint32_t namespace_inode(const std::string& link) {
+  char buf[64];
+  ssize_t n = readlink(link.c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return 0;
+  std::string_view v(buf, static_cast<size_t>(n));
+  size_t open = v.find('['), close = v.rfind(']');
+  uint32_t ino = 0;
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return 0;
+  return parse_uint(v.substr(open + 1, close - open - 1), ino) ? ino : 0;
+}
+
 }  // namespace
+
+Result<Posture> parse_status_posture(std::string_view status) {
+  Posture p;
+  struct Hex {
+    std::string_view label;
+    uint64_t& out;
+  } caps[] = {{"CapEff:", p.cap_effective}, {"CapPrm:", p.cap_permitted}, {"CapBnd:", p.cap_bounding}};
+  for (auto& [label, out] : caps) {
+    auto v = status_value(status, label);
+    if (!v) return make_error(ErrorCode::kInvalidArgument, "status has no {}", label);
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out, 16);
+    if (ec != std::errc() || ptr != v->data() + v->size()) {
+      return make_error(ErrorCode::kInvalidArgument, "status {} is not hex: '{}'", label, *v);
+    }
+  }
+  // Both lines exist since Linux 4.10; a kernel without them has neither feature in use.
+  if (auto v = status_value(status, "NoNewPrivs:")) p.no_new_privs = *v == "1";
+  if (auto v = status_value(status, "Seccomp:")) {
+    uint8_t mode = 0;
+    if (!parse_uint(*v, mode) || mode > 2) {
+      return make_error(ErrorCode::kInvalidArgument, "status Seccomp: is not 0, 1 or 2: '{}'", *v);
+    }
+    p.seccomp = mode;
+  }
+  return p;
+}
 
 Result<ProcStat> parse_proc_stat(std::string_view text) {
   size_t open = text.find('(');
@@ -108,6 +157,12 @@ Result<ProcSnapshotEntry> Procfs::read(uint32_t pid) const {
   if (auto status = read_file(dir + "/status")) {
     parse_ids(*status, "Uid:", e.uid, e.euid);
     parse_ids(*status, "Gid:", e.gid, e.egid);
+    if (auto posture = parse_status_posture(*status)) {
+      posture->pid_ns = namespace_inode(dir + "/ns/pid");
+      posture->net_ns = namespace_inode(dir + "/ns/net");
+      posture->mnt_ns = namespace_inode(dir + "/ns/mnt");
+      e.posture = *posture;
+    }
   }
   if (auto cgroup = read_file(dir + "/cgroup")) {
     size_t at = cgroup->find("0::");

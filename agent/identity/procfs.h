@@ -30,7 +30,12 @@ struct ProcSnapshotEntry {
   uint32_t uid = 0, gid = 0, euid = 0, egid = 0;
   std::string cgroup_path;  // cgroup v2 path ("0::" line), relative to the cgroup2 mount
   uint64_t cgroup_id = 0;   // inode of that directory, when the cgroup2 mount is known
+  std::optional<Posture> posture;  // absent when status or the namespaces could not be read
 };
+
+// Capabilities, no_new_privs and seccomp from /proc/PID/status (CapEff:, CapPrm:, CapBnd:,
+// NoNewPrivs:, Seccomp:); namespaces are left 0.
+Result<Posture> parse_status_posture(std::string_view status);
 
 class Procfs {
  public:

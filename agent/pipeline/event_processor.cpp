@@ -15,7 +15,9 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       "evt.type",  "evt.time",      "evt.res",        "proc.pid",    "proc.tid",      "proc.ppid",
       "proc.name", "proc.exepath",  "proc.exe",       "proc.argv",   "proc.cmdline",  "proc.args_truncated",
       "proc.exec_id", "proc.pexec_id", "proc.pname",  "proc.pcmdline", "proc.aname",  "user.uid",
-      "user.euid", "group.gid",     "cgroup.id", "proc.exe_sha256", "proc.exe_hash_status"};
+      "user.euid", "group.gid",     "cgroup.id", "proc.exe_sha256", "proc.exe_hash_status",
+      "proc.is_root", "proc.caps_eff", "proc.seccomp", "proc.nnp", "container.privileged", "container.host_pid",
+      "container.host_net", "container.host_mnt"};
   static const std::vector<std::string> kFork = {
       "evt.type",  "evt.time", "proc.pid",     "proc.tid",          "proc.ppid",          "proc.name",
       "proc.exepath", "proc.exec_id", "evt.arg.child_pid", "evt.arg.child_exec_id", "user.uid", "cgroup.id"};

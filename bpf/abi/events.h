@@ -11,7 +11,7 @@
 
 enum ztai_event_type {
 	ZTAI_EVENT_NONE = 0,
-	ZTAI_EVENT_PROCESS_EXEC = 1,
+	ZTAI_EVENT_PROCESS_EXEC_V1 = 1, /* retired: an exec record without posture */
 	ZTAI_EVENT_PROCESS_FORK = 2,
 	ZTAI_EVENT_PROCESS_EXIT = 3,
 	ZTAI_EVENT_CGROUP_MKDIR = 4,
@@ -29,6 +29,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_RAW_SOCKET = 16,
 	ZTAI_EVENT_DNS_QUERY = 17,
 	ZTAI_EVENT_GUARD_DENIAL = 19, /* bpf/abi/guard.h */
+	ZTAI_EVENT_PROCESS_EXEC = 21, /* exec with posture; replaces type 1 */
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 
@@ -73,6 +74,28 @@ enum ztai_exec_flags {
 /* The process replaced its image. Header: the process after exec. Followed by data[]:
  * filename_len bytes of the path given to execve (NUL included), then args_len bytes of argv
  * (each argument NUL-terminated, the last one possibly cut when ARGS_TRUNCATED). */
+/* Security posture of a process as its new image starts, read at exec because short-lived
+ * processes are gone before /proc can be read. Namespaces are named by their inode numbers; the
+ * agent compares them with those of the host's PID 1 to tell which ones a workload shares. */
+enum ztai_seccomp_mode {
+	ZTAI_SECCOMP_DISABLED = 0, /* SECCOMP_MODE_DISABLED */
+	ZTAI_SECCOMP_STRICT = 1,
+	ZTAI_SECCOMP_FILTER = 2,
+};
+
+struct ztai_posture {
+	__u64 cap_effective; /* bit n: capability n (CAP_CHOWN = 0 ...) */
+	__u64 cap_permitted;
+	__u64 cap_bounding;
+	__u32 pid_ns; /* inode of the pid namespace the process lives in */
+	__u32 net_ns;
+	__u32 mnt_ns;
+	__u8 seccomp;      /* enum ztai_seccomp_mode */
+	__u8 no_new_privs; /* prctl(PR_SET_NO_NEW_PRIVS) or inherited */
+	__u16 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_posture) == 40, "ztai_posture layout");
+
 struct ztai_exec_event {
 	struct ztai_event_header hdr;
 	struct ztai_proc_key parent; /* real parent's thread-group leader */
@@ -86,12 +109,14 @@ struct ztai_exec_event {
 	__u32 flags;     /* enum ztai_exec_flags */
 	__u16 filename_len;
 	__u16 args_len;
+	struct ztai_posture posture;
 	__u8 data[];
 };
-ZTAI_ABI_ASSERT(sizeof(struct ztai_exec_event) == 104, "ztai_exec_event layout");
+ZTAI_ABI_ASSERT(sizeof(struct ztai_exec_event) == 144, "ztai_exec_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_exec_event, posture) == 104, "exec.posture offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_exec_event, parent) == 48, "exec.parent offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_exec_event, exe_ino) == 80, "exec.exe_ino offset");
-ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_exec_event, data) == 104, "exec.data offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_exec_event, data) == 144, "exec.data offset");
 
 /* A new process (not a thread) was created. Header: the process that forked. */
 struct ztai_fork_event {

@@ -36,4 +36,31 @@ static __always_inline bool task__is_thread_group_leader(struct task_struct *tas
 	return BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid);
 }
 
+#define TASK_PFA_NO_NEW_PRIVS 0 /* bit of task_struct.atomic_flags, include/linux/sched.h */
+
+/* The namespace of `task`'s own pid: thread_pid->numbers[level], which unlike
+ * nsproxy->pid_ns_for_children does not change with unshare(CLONE_NEWPID). */
+static __always_inline __u32 task__pid_ns_inum(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	__u32 level = BPF_CORE_READ(pid, level);
+	struct upid *up = (struct upid *)((void *)pid + bpf_core_field_offset(struct pid, numbers) +
+					  (level & 31) * bpf_core_type_size(struct upid));
+	return BPF_CORE_READ(up, ns, ns.inum);
+}
+
+static __always_inline void task__posture(struct task_struct *task, struct ztai_posture *p)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	p->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	p->cap_permitted = BPF_CORE_READ(cred, cap_permitted.val);
+	p->cap_bounding = BPF_CORE_READ(cred, cap_bset.val);
+	p->pid_ns = task__pid_ns_inum(task);
+	p->net_ns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	p->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	p->seccomp = BPF_CORE_READ(task, seccomp.mode);
+	p->no_new_privs = (BPF_CORE_READ(task, atomic_flags) >> TASK_PFA_NO_NEW_PRIVS) & 1;
+	p->_pad = 0;
+}
+
 #endif

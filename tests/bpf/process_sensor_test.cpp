@@ -1,6 +1,10 @@
 // Loads the real process programs, forks and execs a known binary with a known argv, and
 // asserts every field of the fork, exec and exit records.
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -9,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "agent/identity/procfs.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
 
@@ -175,6 +180,97 @@ TEST(ProcessSensor, LongArgvIsCutAtTheConfiguredBoundAndFlagged) {
   ASSERT_EQ(x->argv.size(), 2u);
   EXPECT_EQ(x->argv[0], "/bin/true");
   EXPECT_EQ(x->argv[1], std::string(64 - sizeof("/bin/true"), 'a')) << "exactly 64 bytes of argv were kept";
+}
+
+uint32_t namespace_inode(const char* link) {
+  struct stat sb;
+  return stat(link, &sb) == 0 ? static_cast<uint32_t>(sb.st_ino) : 0;
+}
+
+// The child narrows its posture in every way the record reports, then execs: a new network
+// namespace, no_new_privs, a seccomp filter and CAP_SYS_ADMIN dropped from the bounding set (so
+// root's exec does not get it back).
+TEST(ProcessSensor, ExecCarriesThePostureOfTheNewImage) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  ASSERT_EQ(geteuid(), 0u) << "kernel tests run as root";
+
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    close(report[0]);
+    sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+    sock_fprog prog = {1, allow};
+    if (unshare(CLONE_NEWNET) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) || prctl(PR_CAPBSET_DROP, 21 /* CAP_SYS_ADMIN */)) {
+      _exit(126);
+    }
+    uint32_t net = namespace_inode("/proc/self/ns/net");
+    if (write(report[1], &net, sizeof(net)) != sizeof(net)) _exit(125);
+    const char* argv[] = {"/bin/true", nullptr};
+    execv("/bin/true", const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  close(report[1]);
+  uint32_t child_net = 0;
+  ASSERT_EQ(read(report[0], &child_net, sizeof(child_net)), static_cast<ssize_t>(sizeof(child_net)));
+  close(report[0]);
+  int st = 0;
+  waitpid(child, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "the child could not narrow its posture: " << st;
+
+  const Event* exec = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(exec, nullptr);
+  const Posture& p = exec->as<ExecPayload>()->posture;
+  constexpr uint64_t kSysAdmin = 1ull << 21, kChown = 1ull << 0;
+  EXPECT_EQ(p.cap_bounding & kSysAdmin, 0u) << "dropped from the bounding set";
+  EXPECT_NE(p.cap_bounding & kChown, 0u);
+  EXPECT_EQ(p.cap_effective, p.cap_bounding) << "root's exec gets the whole bounding set";
+  EXPECT_EQ(p.cap_permitted, p.cap_bounding);
+  EXPECT_TRUE(p.no_new_privs);
+  EXPECT_EQ(p.seccomp, 2) << "SECCOMP_MODE_FILTER";
+  EXPECT_EQ(p.net_ns, child_net) << "the child's own network namespace";
+  EXPECT_NE(p.net_ns, namespace_inode("/proc/self/ns/net"));
+  EXPECT_EQ(p.pid_ns, namespace_inode("/proc/self/ns/pid")) << "pid and mount namespaces are the test's";
+  EXPECT_EQ(p.mnt_ns, namespace_inode("/proc/self/ns/mnt"));
+}
+
+// The test process itself, as the exec of a plain child shows it: full capabilities, nothing
+// narrowed.
+TEST(ProcessSensor, PlainExecHasTheParentsPosture) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  LoaderSettings settings;
+  settings.self_tgid = static_cast<uint32_t>(getpid());
+  auto collector = EventCollector::start(settings);
+  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+  pid_t child = fork();
+  if (child == 0) {
+    const char* argv[] = {"/bin/true", nullptr};
+    execv("/bin/true", const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(child, &st, 0);
+  const Event* exec = (*collector)->wait_for([&](const Event& e) {
+    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_NE(exec, nullptr);
+  const Posture& p = exec->as<ExecPayload>()->posture;
+  Procfs procfs;
+  auto self = procfs.read(static_cast<uint32_t>(getpid()));
+  ASSERT_TRUE(self && self->posture) << "the test's own posture from /proc";
+  EXPECT_EQ(p.cap_bounding, self->posture->cap_bounding) << "kernel and /proc agree";
+  EXPECT_EQ(p.seccomp, self->posture->seccomp);
+  EXPECT_EQ(p.no_new_privs, self->posture->no_new_privs);
+  EXPECT_EQ(p.pid_ns, self->posture->pid_ns);
+  EXPECT_EQ(p.net_ns, self->posture->net_ns);
+  EXPECT_EQ(p.mnt_ns, self->posture->mnt_ns);
 }
 
 TEST(ProcessSensor, ExecFromASecondThreadIsTheSameProcess) {

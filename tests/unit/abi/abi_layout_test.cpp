@@ -65,7 +65,11 @@ TEST_F(BtfLayout, ProcessPayloads) {
                  M(ztai_exec_event, gid), M(ztai_exec_event, euid), M(ztai_exec_event, egid),
                  M(ztai_exec_event, exe_ino), M(ztai_exec_event, exe_dev), M(ztai_exec_event, old_tid),
                  M(ztai_exec_event, flags), M(ztai_exec_event, filename_len), M(ztai_exec_event, args_len),
-                 M(ztai_exec_event, data)});
+                 M(ztai_exec_event, posture), M(ztai_exec_event, data)});
+  expect_layout("ztai_posture", sizeof(ztai_posture),
+                {M(ztai_posture, cap_effective), M(ztai_posture, cap_permitted), M(ztai_posture, cap_bounding),
+                 M(ztai_posture, pid_ns), M(ztai_posture, net_ns), M(ztai_posture, mnt_ns), M(ztai_posture, seccomp),
+                 M(ztai_posture, no_new_privs)});
   expect_layout("ztai_fork_event", sizeof(ztai_fork_event),
                 {M(ztai_fork_event, hdr), M(ztai_fork_event, child), M(ztai_fork_event, parent),
                  M(ztai_fork_event, child_cgroup_id), M(ztai_fork_event, child_tid)});

@@ -37,6 +37,7 @@ std::vector<std::byte> exec_record(std::string_view filename, std::string_view a
   ev.exe_dev = (8 << 20) | 1;
   ev.old_tid = 4243;
   ev.flags = flags;
+  ev.posture = {0x3fffffffff, 0x1ff, 0x3ffffffffff, 4026531836, 4026532008, 4026531841, ZTAI_SECCOMP_FILTER, 1, 0};
   ev.filename_len = static_cast<uint16_t>(filename.size());
   ev.args_len = static_cast<uint16_t>(args.size());
   std::memcpy(buf.data(), &ev, sizeof(ev));
@@ -73,6 +74,7 @@ TEST(ProcessDecoder, DecodesExecWithEveryField) {
   EXPECT_EQ(p->egid, 1003u);
   EXPECT_EQ(p->exe_ino, 555u);
   EXPECT_EQ(p->exe_dev, (8u << 20) | 1);
+  EXPECT_EQ(p->posture, (Posture{0x3fffffffff, 0x1ff, 0x3ffffffffff, 4026531836, 4026532008, 4026531841, 2, true}));
   EXPECT_FALSE(p->args_truncated);
 }
 

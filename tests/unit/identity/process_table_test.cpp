@@ -55,6 +55,22 @@ TEST_F(ProcessTableTest, ForkCopiesTheImageAndExecReplacesIt) {
   EXPECT_EQ(after->exec_count, 1u);
 }
 
+TEST_F(ProcessTableTest, PostureComesWithExecAndIsInheritedAtFork) {
+  Event e = exec_event(shell, init, "/bin/bash", {"bash"});
+  std::get<ExecPayload>(e.payload).posture = {.cap_effective = 0x20, .seccomp = 2, .no_new_privs = true};
+  table.apply(e);
+  table.apply(fork_event(shell, child));
+  const ProcessInfo* c = table.find(child);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->posture);
+  EXPECT_EQ(c->posture->cap_effective, 0x20u);
+  EXPECT_TRUE(c->posture->no_new_privs);
+
+  const ProcessInfo* after = table.apply(exec_event(child, shell, "/bin/true", {"true"}));
+  ASSERT_TRUE(after->posture);
+  EXPECT_EQ(*after->posture, Posture{}) << "the new image's posture replaces the inherited one";
+}
+
 TEST_F(ProcessTableTest, LineageWalksUpToInit) {
   table.apply(exec_event(init, {}, "/sbin/init", {"/sbin/init"}));
   table.apply(fork_event(init, shell));

@@ -102,6 +102,32 @@ TEST(Procfs, ReadsTheRealProcOfThisProcess) {
   EXPECT_GT(self->key.start_ticks, 0u);
   EXPECT_EQ(self->parent.tgid, static_cast<uint32_t>(getppid()));
   EXPECT_FALSE(self->argv.empty());
+  ASSERT_TRUE(self->posture) << "status and ns links of this process are readable";
+  struct stat net;
+  ASSERT_EQ(stat("/proc/self/ns/net", &net), 0);
+  EXPECT_EQ(self->posture->net_ns, static_cast<uint32_t>(net.st_ino));
+  EXPECT_NE(self->posture->pid_ns, 0u);
+  EXPECT_NE(self->posture->mnt_ns, 0u);
+}
+
+TEST(StatusPosture, ReadsCapabilitiesSeccompAndNoNewPrivs) {
+  auto p = parse_status_posture(
+      "Name:\tsh\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t00000000a80425fb\n"
+      "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n"
+      "Seccomp_filters:\t1\n");
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cap_effective, 0xa80425fbull);
+  EXPECT_EQ(p->cap_permitted, 0x1ffffffffffull);
+  EXPECT_EQ(p->cap_bounding, 0x1ffffffffffull);
+  EXPECT_TRUE(p->no_new_privs);
+  EXPECT_EQ(p->seccomp, 2) << "Seccomp:, not Seccomp_filters:";
+}
+
+TEST(StatusPosture, RejectsWhatIsNotAStatusFile) {
+  EXPECT_FALSE(parse_status_posture("Name:\tsh\n")) << "no capability lines";
+  EXPECT_FALSE(parse_status_posture("CapPrm:\t0\nCapEff:\tzz\nCapBnd:\t0\n")) << "not hex";
+  EXPECT_FALSE(parse_status_posture("CapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\nSeccomp:\t7\n")) << "no such mode";
+  EXPECT_FALSE(parse_status_posture("XCapEff:\t0\nCapPrm:\t0\nCapBnd:\t0\n")) << "a label inside another line";
 }
 
 }  // namespace
