@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "agent/protocols/http/content_decoding.h"
 #include "agent/protocols/http/http1_parser.h"
 #include "agent/protocols/http/http2_reader.h"
 #include "agent/protocols/http/sse_parser.h"
@@ -41,6 +42,8 @@ struct Exchange {
   bool req_truncated = false;
   uint64_t request_end_ns = 0;
   LlmPayload llm;  // request fields; completed with the response's
+  std::unique_ptr<http::ContentDecoder> req_decoder;  // Content-Encoding: gzip...
+  std::unique_ptr<http::ContentDecoder> resp_decoder;
   BodyKind resp_kind = BodyKind::kIgnore;
   std::string resp_body;
   bool resp_truncated = false;
@@ -118,6 +121,9 @@ struct ConversationTracker::State {
   void emit(Conn& c, EventType type, std::variant<LlmPayload, McpPayload> payload);
   void exchange_head(Conn& c, Exchange& x, const http::MessageHead& head);
   void request_body(Exchange& x, std::string_view data);
+  // Inflates a compressed body; false when nothing should be passed on.
+  bool decode_body(Exchange& x, http::ContentDecoder& d, std::string_view data, std::string& plain, bool& truncated);
+  void response_plain(Conn& c, Exchange& x, std::string_view data);
   void request_end(Conn& c, Exchange& x);
   void response_head(Conn& c, Exchange& x, const http::MessageHead& head);
   void response_body(Conn& c, Exchange& x, std::string_view data);
@@ -259,6 +265,9 @@ void ConversationTracker::State::exchange_head(Conn& c, Exchange& x, const http:
   x.head_method = head.method == "HEAD";
   x.route = llm::classify(head);
   const std::string* ctype = head.find("content-type");
+  if (const std::string* enc = head.find("content-encoding")) {
+    x.req_decoder = http::ContentDecoder::for_encoding(*enc, limits().max_body_bytes);
+  }
   if (x.route) {
     LlmPayload& p = x.llm;
     p.stream = c.stream;
@@ -273,8 +282,31 @@ void ConversationTracker::State::exchange_head(Conn& c, Exchange& x, const http:
   }
 }
 
+bool ConversationTracker::State::decode_body(Exchange& x, http::ContentDecoder& d, std::string_view data,
+                                             std::string& plain, bool& truncated) {
+  if (d.unsupported()) {
+    if (x.llm.error.empty()) x.llm.error = "body in content-encoding " + d.encoding() + " is not decoded";
+    return false;
+  }
+  if (!d.feed(data, plain)) {
+    if (d.capped() && !truncated) {
+      truncated = true;
+      stats().truncated_messages++;
+    } else if (!d.capped() && x.llm.error.empty()) {
+      x.llm.error = "content-encoding " + d.encoding() + ": " + d.error();
+      stats().parse_errors++;
+    }
+  }
+  return !plain.empty();
+}
+
 void ConversationTracker::State::request_body(Exchange& x, std::string_view data) {
   if (!x.route && !x.maybe_mcp) return;
+  std::string plain;
+  if (x.req_decoder) {
+    if (!decode_body(x, *x.req_decoder, data, plain, x.req_truncated)) return;
+    data = plain;
+  }
   size_t room = limits().max_body_bytes - std::min(limits().max_body_bytes, x.req_body.size());
   if (data.size() > room && !x.req_truncated) {
     x.req_truncated = true;
@@ -311,6 +343,9 @@ void ConversationTracker::State::response_head(Conn& c, Exchange& x, const http:
   x.llm.http.status = head.status;
   if (!x.route && !x.maybe_mcp) return;
   const std::string* ctype = head.find("content-type");
+  if (const std::string* enc = head.find("content-encoding")) {
+    x.resp_decoder = http::ContentDecoder::for_encoding(*enc, limits().max_body_bytes);
+  }
   if (contains(ctype, "text/event-stream")) {
     x.resp_kind = BodyKind::kSse;
     x.sse.emplace(limits().max_body_bytes);
@@ -328,6 +363,16 @@ void ConversationTracker::State::response_head(Conn& c, Exchange& x, const http:
 }
 
 void ConversationTracker::State::response_body(Conn& c, Exchange& x, std::string_view data) {
+  if (x.resp_kind == BodyKind::kIgnore) return;
+  if (!x.resp_decoder) {
+    response_plain(c, x, data);
+    return;
+  }
+  std::string plain;
+  if (decode_body(x, *x.resp_decoder, data, plain, x.resp_truncated)) response_plain(c, x, plain);
+}
+
+void ConversationTracker::State::response_plain(Conn& c, Exchange& x, std::string_view data) {
   switch (x.resp_kind) {
     case BodyKind::kIgnore: return;
     case BodyKind::kJson: {

@@ -1,5 +1,7 @@
 #include "agent/protocols/stream/conversation_tracker.h"
 
+#include <zlib.h>
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/protocols/protocol_fixtures.h"
@@ -363,6 +365,74 @@ TEST(ConversationTracker, ResponseReadUntilCloseEndsAtClose) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0]->response, "ok");
   EXPECT_EQ(t.connections(), 0u);
+}
+
+std::string gzip(std::string_view text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// The JSON body of a fixture response, compressed, under a new head.
+std::string compressed_response(const std::string& name, std::string_view encoding, std::string body) {
+  std::string resp = fixture(name);
+  if (body.empty()) body = resp.substr(resp.find("\r\n\r\n") + 4);
+  std::string packed = encoding == "gzip" ? gzip(body) : body;
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + std::string(encoding) +
+         "\r\nContent-Length: " + std::to_string(packed.size()) + "\r\n\r\n" + packed;
+}
+
+TEST(ConversationTracker, GzipResponseBodiesAreInflated) {
+  for (size_t step : {0, 1, 9}) {
+    ConversationTracker t;
+    auto events = run(t, {{kOut, fixture("vllm_chat.request")},
+                          {kIn, compressed_response("vllm_chat.response", "gzip", {})}}, step);
+    auto r = payloads<LlmPayload>(events, EventType::kLlmResponse);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0]->response, "Hi! How can I help?");
+    EXPECT_TRUE(r[0]->error.empty()) << r[0]->error;
+  }
+}
+
+TEST(ConversationTracker, CompressionBombStopsAtTheBodyCap) {
+  TrackerLimits limits;
+  limits.max_body_bytes = 64 * 1024;
+  ConversationTracker t(limits);
+  std::string bomb = R"({"choices":[{"message":{"content":")" + std::string(8 << 20, 'a') + R"("}}]})";
+  auto events = run(t, {{kOut, fixture("vllm_chat.request")},
+                        {kIn, compressed_response("vllm_chat.response", "gzip", bomb)}});
+  auto r = payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0]->body_truncated);
+  EXPECT_TRUE(r[0]->response.empty());
+}
+
+TEST(ConversationTracker, UndecodedEncodingsAreReported) {
+  ConversationTracker t;
+  auto events = run(t, {{kOut, fixture("vllm_chat.request")},
+                        {kIn, compressed_response("vllm_chat.response", "br", "\x1b\x03\x00binary")}});
+  auto r = payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0]->error, "body in content-encoding br is not decoded");
+  EXPECT_EQ(r[0]->http.status, 200u);
+}
+
+TEST(ConversationTracker, CorruptGzipIsAnErrorNotACrash) {
+  using namespace std::string_literals;
+  ConversationTracker t;
+  std::string bad = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n\x1f\x8b\x08\x00garbage-garbage!"s;
+  auto events = run(t, {{kOut, fixture("vllm_chat.request")}, {kIn, bad}});
+  auto r = payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0]->error.starts_with("content-encoding gzip: ")) << r[0]->error;
 }
 
 }  // namespace
