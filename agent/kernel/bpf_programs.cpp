@@ -87,6 +87,8 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   cfg.max_args_bytes = std::min<uint32_t>(settings.max_args_bytes, ZTAI_MAX_ARGS_CAP);
   cfg.wakeup_bytes[ZTAI_RING_CONTROL] = settings.control_ring_bytes * settings.wakeup_percent / 100;
   cfg.wakeup_bytes[ZTAI_RING_DATA] = settings.data_ring_bytes * settings.wakeup_percent / 100;
+  cfg.data_max_call_bytes = std::min<uint32_t>(settings.data_max_call_bytes, ZTAI_DATA_CALL_CAP);
+  cfg.data_scope = settings.data_cgroups_only ? ZTAI_DATA_SCOPE_CGROUPS : ZTAI_DATA_SCOPE_ALL;
   bpf_map__set_max_entries(skel->maps.control_rb, static_cast<uint32_t>(settings.control_ring_bytes));
   bpf_map__set_max_entries(skel->maps.data_rb, static_cast<uint32_t>(settings.data_ring_bytes));
 
@@ -115,6 +117,15 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
+      // Plaintext at OpenSSL and GnuTLS; the uprobes are attached per file by TlsAttacher, the
+      // syscall tracepoints (which tie a call to its socket) by the skeleton.
+      {"tls", "uprobe", false,
+       {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
+        skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
+        skel->progs.tls_return, skel->progs.tls_enter_write, skel->progs.tls_enter_read, skel->progs.tls_enter_writev,
+        skel->progs.tls_enter_readv, skel->progs.tls_enter_sendto, skel->progs.tls_enter_recvfrom,
+        skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
+      {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
@@ -125,7 +136,18 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   bpf_program__set_expected_attach_type(skel->progs.guard_connect_unix,
                                         static_cast<bpf_attach_type>(kBpfCgroupUnixConnect));
   bpf_program__set_autoattach(skel->progs.guard_connect_unix, false);
+  for (bpf_program* p : {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
+                         skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
+                         skel->progs.tls_return, skel->progs.tls_go_write, skel->progs.tls_go_read,
+                         skel->progs.tls_go_return}) {
+    bpf_program__set_autoattach(p, false);
+  }
   for (Family& f : families) {
+    if (std::find(settings.families_off.begin(), settings.families_off.end(), f.name) != settings.families_off.end()) {
+      if (f.required) return make_error(ErrorCode::kInvalidArgument, "the {} sensor cannot be switched off", f.name);
+      for (bpf_program* p : f.programs) bpf_program__set_autoload(p, false);
+      continue;
+    }
     if (features.has(f.needs)) {
       self->loaded_families_.emplace_back(f.name);
       continue;
@@ -170,6 +192,21 @@ std::unique_ptr<GuardMaps> BpfPrograms::guard_maps() const {
                                      bpf_map__fd(skel_->maps.guard_unix_paths), unix_prog);
 }
 
+bpf_program* BpfPrograms::program(std::string_view name) const {
+  bpf_program* p = bpf_object__find_program_by_name(skel_->obj, std::string(name).c_str());
+  return p && bpf_program__autoload(p) ? p : nullptr;
+}
+
+Status BpfPrograms::capture_cgroup(uint64_t cgroup_id, bool captured) const {
+  __u8 one = 1;
+  int r = captured ? bpf_map__update_elem(skel_->maps.data_cgroups, &cgroup_id, sizeof(cgroup_id), &one, sizeof(one), BPF_ANY)
+                   : bpf_map__delete_elem(skel_->maps.data_cgroups, &cgroup_id, sizeof(cgroup_id), 0);
+  if (r != 0 && !(r == -ENOENT && !captured)) {
+    return make_error(ErrorCode::kKernel, "updating the TLS capture cgroups failed: {}", strerror(-r));
+  }
+  return {};
+}
+
 Status BpfPrograms::skip_net_events(uint32_t mask) const {
   __u32 zero = 0;
   if (bpf_map__update_elem(skel_->maps.net_skip, &zero, sizeof(zero), &mask, sizeof(mask), BPF_ANY) != 0) {
@@ -195,6 +232,7 @@ Result<KernelCounters> BpfPrograms::read_counters() const {
     sum.file_filtered += c.file_filtered;
     sum.net_untracked += c.net_untracked;
     sum.net_filtered += c.net_filtered;
+    sum.data_truncated += c.data_truncated;
   }
   return sum;
 }

@@ -14,6 +14,7 @@
 #include "agent/kernel/guard_maps.h"
 
 struct ztai_bpf;
+struct bpf_program;
 
 namespace ztai {
 
@@ -23,6 +24,9 @@ struct LoaderSettings {
   uint32_t wakeup_percent = 25;  // 0: never wake the reader early, it polls
   uint32_t max_args_bytes = 4096;
   uint32_t self_tgid = 0;  // the process never traced; 0 traces everything
+  uint32_t data_max_call_bytes = 64u << 10;  // plaintext copied per TLS call, at most ZTAI_DATA_CALL_CAP
+  bool data_cgroups_only = false;           // TLS capture only for cgroups added by capture_cgroup()
+  std::vector<std::string> families_off;    // families switched off by configuration ("tls", "tls_go")
 };
 
 struct KernelCounters {
@@ -32,6 +36,7 @@ struct KernelCounters {
   uint64_t file_filtered = 0;  // file events dropped in the kernel: no rule or policy wanted them
   uint64_t net_untracked = 0;  // network calls or TCP connections not tracked (map full): records lost
   uint64_t net_filtered = 0;   // network, DNS, blind-spot events dropped in the kernel: no rule wanted them
+  uint64_t data_truncated = 0;  // plaintext bytes past the per-call cap, not copied
 };
 
 class BpfPrograms {
@@ -53,6 +58,11 @@ class BpfPrograms {
   // Network, DNS and blind-spot record types the kernel drops (ZTAI_NET_SKIP_BIT of each);
   // 0, the initial value, emits them all.
   Status skip_net_events(uint32_t mask) const;
+  // A loaded program by name, for attachments the agent makes itself (uprobes); nullptr when its
+  // family is off.
+  bpf_program* program(std::string_view name) const;
+  // Adds (or removes) a cgroup to the TLS capture scope (LoaderSettings::data_cgroups_only).
+  Status capture_cgroup(uint64_t cgroup_id, bool captured) const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.

@@ -28,6 +28,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_IO_URING_SETUP = 15,
 	ZTAI_EVENT_RAW_SOCKET = 16,
 	ZTAI_EVENT_DNS_QUERY = 17,
+	ZTAI_EVENT_DATA = 18,
 	ZTAI_EVENT_GUARD_DENIAL = 19, /* bpf/abi/guard.h */
 	ZTAI_EVENT_PROCESS_EXEC = 21, /* exec with posture; replaces type 1 */
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
@@ -299,6 +300,55 @@ struct ztai_raw_socket_event {
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_raw_socket_event) == 72, "ztai_raw_socket_event layout");
 
+/* Plaintext a process wrote or read (bpf/tls_*.bpf.c): at a TLS library's read/write call, or on
+ * a socket or pipe. A call moving more than ZTAI_DATA_CHUNK bytes becomes several records, in
+ * order; bytes past the per-call cap (ztai_kernel_config.data_max_call_bytes) are not copied and
+ * counted (ztai_kernel_counters.data_truncated). On the data ring. Header: the calling thread.
+ * Followed by data[]: data_len bytes, the call's bytes from call_offset on. */
+#define ZTAI_DATA_CHUNK 16384
+#define ZTAI_DATA_CALL_CAP (1u << 20)
+
+enum ztai_data_source {
+	ZTAI_DATA_OPENSSL = 1, /* SSL_read/SSL_write(_ex), from a library or an executable exporting them */
+	ZTAI_DATA_GNUTLS = 2,  /* gnutls_record_recv/send */
+	ZTAI_DATA_GO_TLS = 3,  /* Go crypto/tls (*Conn).Read/Write */
+};
+
+enum ztai_data_direction {
+	ZTAI_DATA_EGRESS = 0,  /* written by the process */
+	ZTAI_DATA_INGRESS = 1, /* read by it */
+};
+
+enum ztai_data_flags {
+	ZTAI_DATA_TRUNCATED = 1 << 0, /* the call moved more than the cap: bytes after this record are missing */
+	ZTAI_DATA_NO_SOCKET = 1 << 1, /* the session is not tied to a socket (memory BIO, unknown fd) */
+	ZTAI_DATA_UNREADABLE = 1 << 2, /* the caller's buffer could not be read: data_len is 0 */
+};
+
+struct ztai_data_event {
+	struct ztai_event_header hdr;
+	__u64 conn_id;     /* the TLS session (SSL *, gnutls_session_t, *tls.Conn) in the process */
+	__u64 stream_pos;  /* offset of data[0] in this direction's stream of the session */
+	__u32 call_bytes;  /* bytes the call moved (its return value) */
+	__u32 call_offset; /* offset of data[0] in the call */
+	__s32 fd;          /* the socket the session uses, -1 when not known */
+	__u16 family;      /* AF_INET, AF_INET6; 0 when not tied to a socket */
+	__u8 source;       /* enum ztai_data_source */
+	__u8 direction;    /* enum ztai_data_direction */
+	__u16 lport;       /* local port, host byte order */
+	__u16 rport;       /* remote port */
+	__u32 flags;       /* enum ztai_data_flags */
+	__u8 laddr[ZTAI_NET_ADDR_LEN]; /* network byte order; IPv4 in the first 4 bytes */
+	__u8 raddr[ZTAI_NET_ADDR_LEN];
+	__u32 data_len;
+	__u32 _pad;
+	__u8 data[];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_data_event) == 128, "ztai_data_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, fd) == 72, "data.fd offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, laddr) == 88, "data.laddr offset");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, data_len) == 120, "data.data_len offset");
+
 /* Ring buffers. Control records (process lifecycle, policy decisions) and bulk data (payloads)
  * are kept apart so a burst of payload cannot crowd out an exec or a denial. */
 enum ztai_ring {
@@ -314,7 +364,8 @@ struct ztai_kernel_counters {
 	__u64 file_filtered;               /* file events no rule or policy asked for, dropped in the kernel */
 	__u64 net_untracked;               /* a network call or TCP connection not tracked (map full): its record is lost */
 	__u64 net_filtered;                /* network, DNS, blind-spot events no rule asked for, dropped in the kernel */
-	__u64 _reserved[2];
+	__u64 data_truncated;              /* plaintext bytes past the per-call cap, not copied */
+	__u64 _reserved[1];
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_kernel_counters) == 64, "ztai_kernel_counters layout");
 
