@@ -23,6 +23,16 @@ constexpr size_t kMaxMcpProcesses = 1024;
 
 bool is_json_start(char c) { return c == '{' || c == '['; }
 
+// A server's first HTTP/2 frame (SETTINGS on stream 0). It can be captured before the client's
+// preface (the two directions come from different calls, possibly different CPUs): such bytes
+// wait for the other direction to tell.
+bool maybe_h2_settings(std::string_view b) {
+  if (b.size() < 9 || b[3] != 0x04 || (static_cast<uint8_t>(b[4]) & ~1u) != 0) return false;
+  uint32_t len = (uint32_t{static_cast<uint8_t>(b[0])} << 16) | (uint32_t{static_cast<uint8_t>(b[1])} << 8) |
+                 static_cast<uint8_t>(b[2]);
+  return len % 6 == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0 && b[8] == 0;
+}
+
 bool contains(const std::string* value, std::string_view what) {
   return value && value->find(what) != std::string::npos;
 }
@@ -571,7 +581,9 @@ void ConversationTracker::State::decide(Conn& c, int dir) {
     if (b.size() >= kDetectBytes) proto = Proto::kHttp2;
   } else if (ws != std::string_view::npos && is_json_start(b[ws])) {
     proto = Proto::kLines;
-  } else if (b.size() >= 8 || b.find('\n') != std::string_view::npos) {
+  } else if (maybe_h2_settings(b)) {
+    if (b.size() >= limits().max_head_bytes) proto = Proto::kHttp1;  // no preface came: give up waiting
+  } else if (b.size() >= 9) {
     proto = Proto::kHttp1;
   }
   if (proto == Proto::kUndecided) return;
@@ -603,16 +615,14 @@ void ConversationTracker::State::feed_direction(Conn& c, int dir, std::string_vi
   Direction& d = c.dirs[dir];
   switch (d.proto) {
     case Proto::kUndecided: {
-      size_t n = std::min(data.size(), kDetectBytes - d.detect.size());
-      d.detect.append(data.substr(0, n));
-      decide(c, dir);
-      if (n < data.size()) {
-        if (d.proto == Proto::kUndecided) {  // cannot happen: kDetectBytes always decide
-          stats().unrecognised_bytes += data.size() - n;
-          return;
-        }
-        feed_direction(c, dir, data.substr(n));
+      while (!data.empty() && d.proto == Proto::kUndecided) {
+        size_t cap = maybe_h2_settings(d.detect) ? limits().max_head_bytes : kDetectBytes;
+        size_t n = std::min(data.size(), cap - std::min(cap, d.detect.size()));
+        d.detect.append(data.substr(0, n));
+        data.remove_prefix(n);
+        decide(c, dir);
       }
+      if (!data.empty()) feed_direction(c, dir, data);
       return;
     }
     case Proto::kHttp1: {

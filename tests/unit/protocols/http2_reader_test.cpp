@@ -116,6 +116,21 @@ TEST(Http2, ChatCompletionOverHttp2WithHpackState) {
   }
 }
 
+TEST(Http2, ServerSettingsCapturedBeforeTheClientPreface) {
+  ConversationTracker t;
+  H2Conversation conv = openai_over_h2(1);
+  // The server's SETTINGS frame (9 bytes) arrives first, then everything else.
+  auto events = testing::run(t, {{ChunkDirection::kIngress, conv.server.substr(0, 9)},
+                                 {ChunkDirection::kEgress, conv.client},
+                                 {ChunkDirection::kIngress, conv.server.substr(9)}},
+                             3);
+  EXPECT_EQ(testing::payloads<LlmPayload>(events, EventType::kLlmRequest).size(), 1u);
+  auto r = testing::payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0]->response, "Let me check that for you.");
+  EXPECT_EQ(t.stats().unrecognised_bytes, 0u);
+}
+
 class RecordingSink : public http::Http2Sink {
  public:
   void on_h2_head(uint32_t, const http::MessageHead& h) override { heads.push_back(h); }
