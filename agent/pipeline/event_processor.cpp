@@ -135,6 +135,11 @@ void EventProcessor::on_event(const Event& event) {
 
 void EventProcessor::on_chunk(const DataChunk& chunk) {
   conversations_.feed(chunk, decoded_);
+  // Connections whose end the capture missed are dropped once idle; checked every few seconds.
+  if (chunk.hdr.boot_ns >= next_expiry_ns_) {
+    conversations_.expire(chunk.hdr.boot_ns);
+    next_expiry_ns_ = chunk.hdr.boot_ns + 5'000'000'000;
+  }
   publish_decoded();
 }
 

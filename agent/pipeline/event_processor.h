@@ -79,6 +79,7 @@ class EventProcessor : public RecordSink {
   ConversationTracker conversations_;
   std::vector<Event> decoded_;
   TrackerStats published_;
+  uint64_t next_expiry_ns_ = 0;
   void publish_decoded();
 };
 
