@@ -107,6 +107,14 @@ struct ConversationTracker::State {
     std::map<uint32_t, std::unique_ptr<Exchange>> streams;  // HTTP/2, by stream id
     const DataChunk* chunk = nullptr;  // the chunk being fed: its header stamps events
     EventHeader hdr;
+
+    // Drops the oldest HTTP/1 exchange; a side still receiving one of its messages lets go.
+    void forget_front() {
+      for (Direction& d : dirs) {
+        if (d.side.current == pending.front().get()) d.side.current = nullptr;
+      }
+      pending.pop_front();
+    }
   };
 
   State(ConversationTracker& t) : tracker(t) {}
@@ -150,7 +158,7 @@ void ConversationTracker::State::Side::on_head(const http::MessageHead& head) {
   current_is_request = head.request;
   if (head.request) {
     if (conn->pending.size() >= s.limits().max_pending) {
-      conn->pending.pop_front();
+      conn->forget_front();
       s.stats().truncated_messages++;
     }
     conn->pending.push_back(std::make_unique<Exchange>());
@@ -202,7 +210,7 @@ void ConversationTracker::State::Side::on_message_end() {
   // Responses come in request order: this one and any request before it are done.
   while (!conn->pending.empty()) {
     bool done = conn->pending.front().get() == x;
-    conn->pending.pop_front();
+    conn->forget_front();
     if (done) break;
   }
 }

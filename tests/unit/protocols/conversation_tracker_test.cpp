@@ -435,5 +435,22 @@ TEST(ConversationTracker, CorruptGzipIsAnErrorNotACrash) {
   EXPECT_TRUE(r[0]->error.starts_with("content-encoding gzip: ")) << r[0]->error;
 }
 
+TEST(ConversationTracker, TooManyPendingRequestsForgetTheOldestSafely) {
+  TrackerLimits limits;
+  limits.max_pending = 2;
+  ConversationTracker t(limits);
+  std::vector<Event> out;
+  std::string req = fixture("vllm_chat.request");
+  std::string resp = fixture("vllm_chat.response");
+  // A response starts, then more requests than the limit arrive while it is being received.
+  t.feed(testing::chunk(1, kOut, req, 1), out);
+  t.feed(testing::chunk(1, kIn, resp.substr(0, resp.size() / 2), 2), out);
+  for (int i = 0; i < 4; ++i) t.feed(testing::chunk(1, kOut, req, 3 + i), out);
+  t.feed(testing::chunk(1, kIn, resp.substr(resp.size() / 2) + resp + resp, 10), out);
+  EXPECT_EQ(payloads<LlmPayload>(out, EventType::kLlmRequest).size(), 5u);
+  EXPECT_EQ(payloads<LlmPayload>(out, EventType::kLlmResponse).size(), 2u);
+  EXPECT_GE(t.stats().truncated_messages, 3u);
+}
+
 }  // namespace
 }  // namespace ztai
