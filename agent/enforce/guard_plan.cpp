@@ -34,7 +34,8 @@ Result<GuardTables> build_guard_tables(const GuardPlan& plan, const ResolvedExec
     w.flags = (p.exec ? ZTAI_GUARD_EXEC : 0) | (p.exec && p.exec_default_deny ? ZTAI_GUARD_EXEC_DEFAULT_DENY : 0) |
               (p.io_uring_deny ? ZTAI_GUARD_IO_URING_DENY : 0) | (!p.unix_deny.empty() ? ZTAI_GUARD_UNIX : 0) |
               (p.audit ? ZTAI_GUARD_AUDIT : 0);
-    if (!(w.flags & ~ZTAI_GUARD_AUDIT)) continue;  // nothing to enforce here
+    // Written even with nothing to enforce: the kernel takes the deepest entry, so a cgroup
+    // governed by such a policy is not judged by an ancestor's.
     w.exec_default_rule_id = p.exec_default_rule_id;
     w.io_uring_rule_id = p.io_uring_rule_id;
     w.cgroup_path = target.cgroup_path;

@@ -56,7 +56,7 @@ struct GuardPlan {
 using ResolvedExecFiles = std::map<std::pair<size_t, size_t>, std::vector<std::pair<uint32_t, uint64_t>>>;
 
 // The kernel tables for a plan. A file named by a deny rule and an allow rule of the same policy
-// is denied. Fails on a unix path that connect(2) cannot name (relative, or 108 bytes or more).
+// is denied. Every target gets a workload entry, even one whose policy enforces nothing here. Fails on a unix path that connect(2) cannot name (relative, or 108 bytes or more).
 Result<GuardTables> build_guard_tables(const GuardPlan& plan, const ResolvedExecFiles& files);
 
 }  // namespace ztai::enforce

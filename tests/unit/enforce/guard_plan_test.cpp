@@ -69,7 +69,8 @@ TEST(GuardPlan, AuditAndEmptyPolicies) {
   auto t = build_guard_tables(plan, {});
   ASSERT_TRUE(t);
   EXPECT_TRUE(t->workloads.at(1).flags & ZTAI_GUARD_AUDIT);
-  EXPECT_EQ(t->workloads.count(2), 0u) << "a policy without process sections guards nothing";
+  ASSERT_EQ(t->workloads.count(2), 1u) << "so that an ancestor's policy does not apply below it";
+  EXPECT_EQ(t->workloads.at(2).flags, 0u);
   EXPECT_EQ(t->workloads.count(3), 0u) << "a target naming no policy is skipped";
 }
 
