@@ -51,9 +51,7 @@ std::string str(const Json& j, std::string_view key) {
 
 std::optional<uint64_t> uint(const Json& j, std::string_view key) {
   const Json* m = member(j, key);
-  if (!m || !m->is_number_integer() || (m->is_number_integer() && !m->is_number_unsigned() && m->get<int64_t>() < 0)) {
-    return std::nullopt;
-  }
+  if (!m || !m->is_number_integer() || (!m->is_number_unsigned() && m->get<int64_t>() < 0)) return std::nullopt;
   return m->get<uint64_t>();
 }
 

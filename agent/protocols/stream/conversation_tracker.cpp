@@ -117,7 +117,7 @@ struct ConversationTracker::State {
     }
   };
 
-  State(ConversationTracker& t) : tracker(t) {}
+  explicit State(ConversationTracker& t) : tracker(t) {}
 
   ConversationTracker& tracker;
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns;
@@ -143,7 +143,7 @@ struct ConversationTracker::State {
   bool decode_body(Exchange& x, http::ContentDecoder& d, std::string_view data, std::string& plain, bool& truncated);
   void response_plain(Conn& c, Exchange& x, std::string_view data);
   void request_end(Conn& c, Exchange& x);
-  void response_head(Conn& c, Exchange& x, const http::MessageHead& head);
+  void response_head(Exchange& x, const http::MessageHead& head);
   void response_body(Conn& c, Exchange& x, std::string_view data);
   void response_end(Conn& c, Exchange& x);
 };
@@ -178,7 +178,7 @@ void ConversationTracker::State::Side::on_head(const http::MessageHead& head) {
     s.stats().unpaired_responses++;
     return;
   }
-  s.response_head(*conn, *current, head);
+  s.response_head(*current, head);
 }
 
 bool ConversationTracker::State::Side::response_to_head() {
@@ -234,7 +234,7 @@ void ConversationTracker::State::Side::on_h2_head(uint32_t stream, const http::M
     s.stats().unpaired_responses++;
     return;
   }
-  if (!slot->response_started) s.response_head(*conn, *slot, head);  // later blocks are trailers
+  if (!slot->response_started) s.response_head(*slot, head);  // later blocks are trailers
 }
 
 void ConversationTracker::State::Side::on_h2_data(uint32_t stream, std::string_view data) {
@@ -353,8 +353,7 @@ void ConversationTracker::State::request_end(Conn& c, Exchange& x) {
   x.req_body.shrink_to_fit();
 }
 
-void ConversationTracker::State::response_head(Conn& c, Exchange& x, const http::MessageHead& head) {
-  (void)c;
+void ConversationTracker::State::response_head(Exchange& x, const http::MessageHead& head) {
   if (head.status >= 100 && head.status < 200) return;  // interim: the real head follows
   x.response_started = true;
   x.http.status = head.status;
@@ -694,11 +693,8 @@ void ConversationTracker::close(uint64_t conn_id, const EventHeader& hdr, std::v
   for (State::Direction& d : c.dirs) {
     if (d.h1 && !d.h1->finish()) stats_.truncated_messages++;
     if (d.proto == State::Proto::kLines && !d.line_skip && !d.line.empty()) {
-      DataChunk flush;  // the direction of a final unterminated line
-      flush.direction = &d == &c.dirs[0] ? ChunkDirection::kEgress : ChunkDirection::kIngress;
-      c.chunk = &flush;
-      s.json_rpc(c, d.line, flush.direction, nullptr);
-      c.chunk = nullptr;
+      // A last message not followed by a newline.
+      s.json_rpc(c, d.line, &d == &c.dirs[0] ? ChunkDirection::kEgress : ChunkDirection::kIngress, nullptr);
     }
   }
   s.out = nullptr;
