@@ -39,8 +39,38 @@ bool contains(const std::string* value, std::string_view what) {
 
 enum class BodyKind { kIgnore, kJson, kSse, kNdjson };
 
+// Bytes of bodies held across all connections, against TrackerLimits::max_total_body_bytes.
+struct BodyBudget {
+  size_t used = 0;
+  size_t max = 0;
+};
+
 // One request and its response.
 struct Exchange {
+  explicit Exchange(BodyBudget& b) : budget(b) {}
+  ~Exchange() { budget.used -= held; }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // Appends to a body within the per-message cap and the tracker-wide budget; false when cut.
+  bool append(std::string& body, std::string_view data, size_t cap) {
+    size_t room = cap - std::min(cap, body.size());
+    room = std::min(room, budget.max - std::min(budget.max, budget.used));
+    size_t n = std::min(room, data.size());
+    body.append(data.substr(0, n));
+    held += n;
+    budget.used += n;
+    return n == data.size();
+  }
+  void release(std::string& body) {
+    held -= body.size();
+    budget.used -= body.size();
+    body.clear();
+    body.shrink_to_fit();
+  }
+
+  BodyBudget& budget;
+  size_t held = 0;
   HttpInfo http;
   std::optional<llm::Route> route;
   bool maybe_mcp = false;  // not an LLM API, but its bodies may carry JSON-RPC (Streamable HTTP)
@@ -120,6 +150,7 @@ struct ConversationTracker::State {
   explicit State(ConversationTracker& t) : tracker(t) {}
 
   ConversationTracker& tracker;
+  BodyBudget budget;
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns;
   std::list<uint64_t> lru;  // most recent first
   // MCP request ids -> method, per process: a response may come on another pipe or connection.
@@ -161,7 +192,7 @@ void ConversationTracker::State::Side::on_head(const http::MessageHead& head) {
       conn->forget_front();
       s.stats().truncated_messages++;
     }
-    conn->pending.push_back(std::make_unique<Exchange>());
+    conn->pending.push_back(std::make_unique<Exchange>(s.budget));
     current = conn->pending.back().get();
     s.exchange_head(*conn, *current, head);
     return;
@@ -225,7 +256,7 @@ void ConversationTracker::State::Side::on_h2_head(uint32_t stream, const http::M
       conn->streams.erase(conn->streams.begin());
       s.stats().truncated_messages++;
     }
-    slot = std::make_unique<Exchange>();
+    slot = std::make_unique<Exchange>(s.budget);
     s.exchange_head(*conn, *slot, head);
     return;
   }
@@ -325,12 +356,10 @@ void ConversationTracker::State::request_body(Exchange& x, std::string_view data
     if (!decode_body(x, *x.req_decoder, data, plain, x.req_truncated)) return;
     data = plain;
   }
-  size_t room = limits().max_body_bytes - std::min(limits().max_body_bytes, x.req_body.size());
-  if (data.size() > room && !x.req_truncated) {
+  if (!x.append(x.req_body, data, limits().max_body_bytes) && !x.req_truncated) {
     x.req_truncated = true;
     stats().truncated_messages++;
   }
-  x.req_body.append(data.substr(0, room));
 }
 
 void ConversationTracker::State::request_end(Conn& c, Exchange& x) {
@@ -349,8 +378,7 @@ void ConversationTracker::State::request_end(Conn& c, Exchange& x) {
   } else if (x.maybe_mcp && !x.req_body.empty()) {
     json_rpc(c, x.req_body, c.chunk ? c.chunk->direction : ChunkDirection::kEgress, &x.http);
   }
-  x.req_body.clear();
-  x.req_body.shrink_to_fit();
+  x.release(x.req_body);
 }
 
 void ConversationTracker::State::response_head(Exchange& x, const http::MessageHead& head) {
@@ -393,12 +421,10 @@ void ConversationTracker::State::response_plain(Conn& c, Exchange& x, std::strin
   switch (x.resp_kind) {
     case BodyKind::kIgnore: return;
     case BodyKind::kJson: {
-      size_t room = limits().max_body_bytes - std::min(limits().max_body_bytes, x.resp_body.size());
-      if (data.size() > room && !x.resp_truncated) {
+      if (!x.append(x.resp_body, data, limits().max_body_bytes) && !x.resp_truncated) {
         x.resp_truncated = true;
         stats().truncated_messages++;
       }
-      x.resp_body.append(data.substr(0, room));
       return;
     }
     case BodyKind::kSse:
@@ -653,7 +679,9 @@ void ConversationTracker::State::feed_direction(Conn& c, int dir, std::string_vi
 }
 
 ConversationTracker::ConversationTracker(TrackerLimits limits)
-    : limits_(limits), state_(std::make_unique<State>(*this)) {}
+    : limits_(limits), state_(std::make_unique<State>(*this)) {
+  state_->budget.max = limits_.max_total_body_bytes;
+}
 
 ConversationTracker::~ConversationTracker() = default;
 

@@ -26,6 +26,7 @@ struct TrackerLimits {
   size_t max_connections = 4096;
   size_t max_head_bytes = 64 * 1024;   // HTTP start line + headers, or one HTTP/2 header block
   size_t max_body_bytes = 1024 * 1024;  // one request or response body (or merged stream) kept for decoding
+  size_t max_total_body_bytes = 64 * 1024 * 1024;  // bodies held by all connections together
   size_t max_line_bytes = 1024 * 1024;  // one JSON-RPC line on a pipe
   size_t max_pending = 64;              // requests awaiting their response on one connection
   uint64_t idle_ns = 300'000'000'000;   // expire(): a connection idle this long is dropped

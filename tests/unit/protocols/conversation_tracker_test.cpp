@@ -452,5 +452,29 @@ TEST(ConversationTracker, TooManyPendingRequestsForgetTheOldestSafely) {
   EXPECT_GE(t.stats().truncated_messages, 3u);
 }
 
+TEST(ConversationTracker, BodiesShareOneBudgetAcrossConnections) {
+  TrackerLimits limits;
+  limits.max_total_body_bytes = 600;
+  ConversationTracker t(limits);
+  std::vector<Event> out;
+  std::string req = fixture("openai_responses.request");  // a body of about 400 bytes
+  size_t body_at = req.find("\r\n\r\n") + 4;
+  // Connection 1 holds its body (the request is not complete); connection 2 must fit in the rest.
+  t.feed(testing::chunk(1, kOut, req.substr(0, req.size() - 1), 1), out);
+  t.feed(testing::chunk(2, kOut, req, 2), out);
+  auto q = payloads<LlmPayload>(out, EventType::kLlmRequest);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_TRUE(q[0]->body_truncated);
+  // Once connection 1 completes and releases its body, a new request fits again.
+  t.feed(testing::chunk(1, kOut, req.substr(req.size() - 1), 3), out);
+  t.feed(testing::chunk(3, kOut, req, 4), out);
+  q = payloads<LlmPayload>(out, EventType::kLlmRequest);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_FALSE(q[1]->body_truncated);
+  EXPECT_FALSE(q[2]->body_truncated);
+  EXPECT_EQ(q[2]->model, "gpt-4.1");
+  EXPECT_GT(req.size() - body_at, 300u);
+}
+
 }  // namespace
 }  // namespace ztai
