@@ -19,6 +19,7 @@ commands:
                --rules PATH      rule file or folder, repeatable; replaces the configured rule paths
   rules validate PATH...   check rule files and folders; every problem as file:line:col, exit 1 on errors
   rules test PATH...       run rule test files (events in, expected alerts out); exit 1 on a failure
+  policy validate PATH...  check WorkloadPolicy files and folders; problems as file:line:col, exit 1 on errors
   fields [--json]          list every field rules and outputs can use, with its type and description
   status     print the running agent's health, counters and outputs (from its /metrics)
                --config FILE     read api.listen from FILE
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "status") return ztai::status_command(args);
   if (command == "rules") return ztai::rules_command(args);
   if (command == "fields") return ztai::fields_command(args);
+  if (command == "policy") return ztai::policy_command(args);
   fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }
