@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <array>
 
 #include "agent/detect/dlp/dlp_validators.h"
 

@@ -72,6 +72,7 @@ TEST_F(DlpScannerTest, GcpServiceAccountKeyAndApiKey) {
   std::string id = random_chars(40, 1, "0123456789abcdef");
   expect_single(R"({"type": "service_account", "private_key_id": ")" + id + R"(", "client_email": "x"})", id,
                 DlpKind::kGcpServiceAccountKey);
+  EXPECT_THAT(kinds(R"("private_key_id": ")" + id.substr(1) + R"(")"), IsEmpty());  // 39 hex digits
   std::string api = "AIza" + random_chars(35, 2);
   expect_single("key=" + api + "&q=1", api, DlpKind::kGcpApiKey);
   EXPECT_THAT(kinds("AIza" + random_chars(36, 2)), IsEmpty());  // longer than any Google API key
@@ -81,6 +82,7 @@ TEST_F(DlpScannerTest, AzureStorageConnectionString) {
   std::string key = random_chars(86, 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") + "==";
   expect_single("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + key + ";EndpointSuffix=core.windows.net",
                 key, DlpKind::kAzureStorageKey);
+  EXPECT_THAT(kinds("AccountKey=" + key.substr(10)), IsEmpty());  // too short for a storage key
 }
 
 TEST_F(DlpScannerTest, GithubGitlabSlackStripe) {
