@@ -17,6 +17,7 @@ commands:
                --output FILE     append to FILE instead of the configured outputs
                --log-level L     debug, info, warn or error (diagnostics go to stderr)
                --rules PATH      rule file or folder, repeatable; replaces the configured rule paths
+               --policy PATH     WorkloadPolicy file or folder, repeatable; replaces enforcement.policies
   rules validate PATH...   check rule files and folders; every problem as file:line:col, exit 1 on errors
   rules test PATH...       run rule test files (events in, expected alerts out); exit 1 on a failure
   policy validate PATH...  check WorkloadPolicy files and folders; problems as file:line:col, exit 1 on errors

@@ -8,15 +8,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "lib/cgroup.h"
 #include "lib/emit.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* The default hierarchy is set up first at boot and gets hierarchy id 0. */
-static __always_inline bool cgroup__is_v2(struct cgroup *cgrp)
-{
-	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
-}
 
 static __always_inline int cgroup__emit(struct cgroup *cgrp, const char *path, __u16 type)
 {

@@ -28,7 +28,7 @@ log::Level parse_level(const std::string& s) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, {{"events"}, {"config", "output", "log-level"}, {"rules"}});
+  auto args = parse_args(argv, {{"events"}, {"config", "output", "log-level"}, {"rules", "policy"}});
   if (!args) {
     log::error("run: {}", args.error().message());
     return 2;
@@ -54,6 +54,9 @@ int run_command(const std::vector<std::string>& argv) {
   if (auto it = args->options.find("rules"); it != args->options.end()) {
     config->rules.paths = it->second;
     config->rules.paths_required = true;
+  }
+  if (auto it = args->options.find("policy"); it != args->options.end()) {
+    config->enforcement.policies = it->second;
   }
   log::set_level(parse_level(config->log_level));
 

@@ -93,6 +93,25 @@ Status parse_api(YamlMap& root, ApiSettings& a) {
   return m->finish();
 }
 
+Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
+  auto m = root.get_map("enforcement");
+  if (!m) return m.error();
+  auto policies = m->get_string_list("policies");
+  if (!policies) return policies.error();
+  e.policies = *policies;
+  auto root_cgroup = m->get_string("root_cgroup", "");
+  if (!root_cgroup) return root_cgroup.error();
+  if (!root_cgroup->empty() && root_cgroup->front() != '/') {
+    return make_error(ErrorCode::kInvalidArgument, "{}: enforcement.root_cgroup: '{}' is not an absolute path",
+                      m->where(m->get("root_cgroup")), *root_cgroup);
+  }
+  e.root_cgroup = *root_cgroup;
+  auto persist = m->get_bool("persist", false);
+  if (!persist) return persist.error();
+  e.persist = *persist;
+  return m->finish();
+}
+
 Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto m = root.get_map("rules");
   if (!m) return m.error();
@@ -234,6 +253,7 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
                       m->where(m->get("log_level")), *level);
   }
   c.log_level = *level;
+  if (Status s = parse_enforcement(*m, c.enforcement); !s) return s.error();
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
                    parse_output(*m, c.output), parse_api(*m, c.api), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
                    m->finish()}) {

@@ -73,6 +73,15 @@ struct IdentitySettings {
   ExeHashSettings exe_hash;
 };
 
+// Enforcement of WorkloadPolicies in the kernel (docs/policy.md).
+struct EnforcementSettings {
+  // WorkloadPolicy files and folders; `ztai run --policy PATH` (repeatable) replaces the list.
+  // Empty: no network enforcement program is attached.
+  std::vector<std::string> policies;
+  std::string root_cgroup;  // where the egress programs attach; empty: the cgroup v2 root
+  bool persist = false;     // keep enforcing across agent restarts (pinned in bpffs)
+};
+
 // The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.
 struct ApiSettings {
   std::string listen = "127.0.0.1:9377";  // host:port; empty: off
@@ -88,6 +97,7 @@ struct AgentConfig {
   ApiSettings api;
   RulesSettings rules;
   FileSensorSettings file_sensor;
+  EnforcementSettings enforcement;
 };
 
 // Outputs default to one stdout output when the file names none.

@@ -7,6 +7,7 @@
 #include "agent/events/file_decoder.h"
 #include "agent/events/guard_decoder.h"
 #include "agent/events/net_decoder.h"
+#include "agent/events/policy_decoder.h"
 #include "agent/events/process_decoder.h"
 #include "bpf/abi/events.h"
 
@@ -29,6 +30,7 @@ constexpr std::array<DecodeFn, ZTAI_EVENT_TYPE_MAX> kDecoders = [] {
   t[ZTAI_EVENT_DNS_QUERY] = decode_dns;
   t[ZTAI_EVENT_IO_URING_SETUP] = decode_io_uring_setup;
   t[ZTAI_EVENT_RAW_SOCKET] = decode_raw_socket;
+  t[ZTAI_EVENT_POLICY_DENIAL] = decode_policy_denial;
   t[ZTAI_EVENT_GUARD_DENIAL] = decode_guard_denial;
   return t;
 }();
@@ -94,6 +96,7 @@ std::string_view event_type_name(EventType type) {
     case EventType::kIoUringSetup: return "io_uring_setup";
     case EventType::kRawSocket: return "raw_socket";
     case EventType::kDnsQuery: return "dns_query";
+    case EventType::kNetDenial: return "net_denial";
     case EventType::kGuardDenial: return "policy_denial";
     case EventType::kLlmRequest: return "llm_request";
     case EventType::kLlmResponse: return "llm_response";

@@ -12,6 +12,7 @@
 #include "agent/events/ai_payloads.h"
 #include "agent/events/guard_payloads.h"
 #include "agent/events/net_payloads.h"
+#include "agent/events/policy_payloads.h"
 
 namespace ztai {
 
@@ -67,6 +68,7 @@ enum class EventType : uint16_t {
   kIoUringSetup = 15,
   kRawSocket = 16,
   kDnsQuery = 17,
+  kNetDenial = 20,  // network policy (agent/events/policy_payloads.h)
   kGuardDenial = 19,  // process and file enforcement (agent/events/guard_payloads.h)
   // Decoded in userspace from captured byte streams (agent/protocols/stream); no record type.
   kLlmRequest = 64,
@@ -155,7 +157,7 @@ struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
                IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
-               GuardDenialPayload>
+               GuardDenialPayload, NetDenialPayload>
       payload;
 
   template <typename T>

@@ -6,6 +6,7 @@
 #include "agent/fields/llm_fields.h"
 #include "agent/fields/mcp_fields.h"
 #include "agent/fields/net_fields.h"
+#include "agent/fields/policy_fields.h"
 #include "agent/fields/posture_fields.h"
 #include "agent/fields/process_fields.h"
 #include "agent/fields/workload_fields.h"
@@ -77,6 +78,7 @@ const FieldRegistry& builtin_fields() {
     add_file_fields(r);
     add_net_fields(r);
     add_workload_fields(r);
+    add_policy_fields(r);
     add_posture_fields(r);
     add_detect_fields(r);
     add_http_fields(r);

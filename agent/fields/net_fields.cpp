@@ -38,6 +38,11 @@ std::optional<Flow> flow_of(const Event& e) {
   if (const DnsPayload* d = e.as<DnsPayload>()) {
     return Flow{&d->client, &d->server, d->client_port, d->server_port, d->proto};
   }
+  // A policy denial knows the destination only: the call never got a source.
+  if (const NetDenialPayload* d = e.as<NetDenialPayload>()) {
+    static const IpAddress kNone;
+    return Flow{&kNone, &d->daddr, 0, d->dport, d->protocol};
+  }
   return std::nullopt;
 }
 

@@ -114,6 +114,12 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       // DNS over UDP: queries as they leave and answers as they arrive, for the sockets the net
       // family saw asking.
       {"dns", "tp_btf", false, {skel->progs.dns_send, skel->progs.dns_receive}},
+      // Network enforcement: the agent attaches these at the enforcement root cgroup itself.
+      {"egress", "cgroup_sock_addr", false,
+       {skel->progs.egress_connect4, skel->progs.egress_connect6, skel->progs.egress_sendmsg4,
+        skel->progs.egress_sendmsg6}},
+      // New cgroups take the policy of their parent in the kernel.
+      {"egress_inherit", "tp_btf", false, {skel->progs.egress_cgroup_mkdir, skel->progs.egress_cgroup_rmdir}},
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
@@ -213,6 +219,16 @@ Status BpfPrograms::skip_net_events(uint32_t mask) const {
     return make_error(ErrorCode::kKernel, "setting which network events the kernel drops failed: {}", strerror(errno));
   }
   return {};
+}
+
+int BpfPrograms::map_fd(std::string_view name) const {
+  bpf_map* m = bpf_object__find_map_by_name(skel_->obj, std::string(name).c_str());
+  return m ? bpf_map__fd(m) : -1;
+}
+
+int BpfPrograms::program_fd(std::string_view name) const {
+  bpf_program* p = bpf_object__find_program_by_name(skel_->obj, std::string(name).c_str());
+  return p && bpf_program__autoload(p) ? bpf_program__fd(p) : -1;
 }
 
 Result<KernelCounters> BpfPrograms::read_counters() const {

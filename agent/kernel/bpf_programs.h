@@ -63,6 +63,10 @@ class BpfPrograms {
   bpf_program* program(std::string_view name) const;
   // Adds (or removes) a cgroup to the TLS capture scope (LoaderSettings::data_cgroups_only).
   Status capture_cgroup(uint64_t cgroup_id, bool captured) const;
+  // A map or a loaded program of the object by name, for the enforcement tables the agent
+  // writes and attaches itself; -1 when there is none (its family is off).
+  int map_fd(std::string_view name) const;
+  int program_fd(std::string_view name) const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.

@@ -7,6 +7,7 @@
 #include "agent/common/mounts.h"
 #include "agent/identity/identity_service.h"
 #include "agent/identity/procfs.h"
+#include "agent/enforce/policy_service.h"
 #include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/preflight.h"
 #include "agent/kernel/ring_reader.h"
@@ -175,6 +176,19 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics,
                            &(*identity)->resolver());
   if (ExeHasher* hashes = (*identity)->exe_hashes()) processor.use_exe_hashes(*hashes);
+  // Policies after identity, since selectors need cgroup paths and pods; a bad policy file stops
+  // the start-up. Without policy paths nothing is attached and no connect is checked.
+  std::unique_ptr<enforce::PolicyService> policies;
+  if (!config.enforcement.policies.empty()) {
+    auto mounts_now = read_mounts();
+    bool hybrid = mounts_now && has_cgroup_v1_mounts(*mounts_now);
+    auto started = enforce::PolicyService::start(
+        {config.enforcement.policies, cgroup2, config.enforcement.root_cgroup, hybrid}, **programs,
+        (*identity)->pods(), metrics);
+    if (!started) return started.error();
+    policies = std::move(*started);
+    processor.use_denial_names([&](NetDenialPayload& d) { policies->name(d); });
+  }
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);
@@ -206,6 +220,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     if (now >= next_housekeeping) {
       processes.reap(now);
       drops.check();
+      if (policies) policies->tick(now, false);
       next_housekeeping = now + 1'000'000'000;
     }
   }

@@ -48,6 +48,10 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       {"evt.type", "evt.time", "net.dns.query", "net.dns.qtype", "net.dns.rcode", "net.dns.answers", "net.dns.error",
        "net.proto", "net.sip", "net.sport", "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.name",
        "proc.exepath", "proc.cmdline", "proc.exec_id", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kDenialAll = with_workload(
+      {"evt.type", "evt.time", "policy.name", "policy.rule", "policy.action", "policy.mode", "policy.hook", "net.proto",
+       "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
+       "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   static const std::vector<std::string> kBlindSpotAll = with_workload(
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "evt.arg.entries", "evt.arg.setup_flags", "evt.arg.domain",
        "evt.arg.type", "evt.arg.proto", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath",
@@ -77,6 +81,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     case EventType::kDnsQuery: return kDnsAll;
     case EventType::kIoUringSetup:
     case EventType::kRawSocket: return kBlindSpotAll;
+    case EventType::kNetDenial: return kDenialAll;
     case EventType::kExec: return kExecAll;
     case EventType::kFork: return kForkAll;
     case EventType::kExit: return kExitAll;
@@ -113,7 +118,13 @@ void EventProcessor::on_record(std::span<const std::byte> record) {
   on_event(*event);
 }
 
-void EventProcessor::on_event(const Event& event) {
+void EventProcessor::on_event(const Event& original) {
+  std::optional<Event> named;
+  if (original.as<NetDenialPayload>() && name_denial_) {
+    named = original;
+    name_denial_(std::get<NetDenialPayload>(named->payload));
+  }
+  const Event& event = named ? *named : original;
   if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size()) {
     Counter*& c = events_by_type_[i];
     if (!c) {
@@ -130,6 +141,14 @@ void EventProcessor::on_event(const Event& event) {
   }
   EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_, exe_hashes_};
   evaluate_rules(ctx);
+  if (const NetDenialPayload* d = event.as<NetDenialPayload>()) {
+    if (!denial_alerts_) {
+      denial_alerts_ = &metrics_.counter("ztai_policy_denial_alerts_total",
+                                         "Alerts raised for network policy denials (audit mode included)");
+    }
+    denial_alerts_->inc();
+    output_.submit(denial_alert(ctx, *d));
+  }
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }
 
@@ -205,6 +224,30 @@ void EventProcessor::evaluate_rules(const EventContext& ctx) {
     alerts_->inc();
     output_.submit(std::move(alert));
   }
+}
+
+Record EventProcessor::denial_alert(const EventContext& ctx, const NetDenialPayload& d) const {
+  Record r;
+  r.kind = RecordKind::kAlert;
+  r.time_unix_ns = clock_.to_unix_ns(ctx.event.hdr.boot_ns);
+  r.rule = "Network policy denial";
+  r.priority = d.audit ? Priority::kNotice : Priority::kWarning;
+  r.source = "policy";
+  r.hostname = settings_.hostname;
+  r.tags = {"policy", "network"};
+  auto i = static_cast<size_t>(ctx.event.hdr.type) % output_selection_.size();
+  if (!output_selection_[i]) output_selection_[i] = select_fields(fields_, event_output_fields(ctx.event.hdr.type));
+  r.fields = extract_fields(ctx, *output_selection_[i]);
+  const ProcessInfo* p = ctx.proc;
+  std::string dst = d.daddr.family == IpAddress::Family::kV6 ? fmt::format("[{}]:{}", d.daddr.to_string(), d.dport)
+                                                              : fmt::format("{}:{}", d.daddr.to_string(), d.dport);
+  r.output = fmt::format("network policy {} {} {} to {} (policy={} rule={} workload={} pid={} exe={})",
+                         d.audit ? "would deny" : "denied", policy_hook_name(d.hook),
+                         d.protocol == 17 ? "udp" : "tcp", dst, d.policy_name.empty() ? "<unknown>" : d.policy_name,
+                         d.rule_name.empty() ? "<unknown>" : d.rule_name,
+                         ctx.workload && !ctx.workload->name.empty() ? ctx.workload->name : "<unknown>",
+                         ctx.event.hdr.proc.tgid, p ? p->exe_path : "<unknown>");
+  return r;
 }
 
 Record EventProcessor::event_record(const EventContext& ctx) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,10 @@ class EventProcessor : public RecordSink {
   void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
                  MetricsRegistry& metrics);
 
+  // Name the policy and rule of each network policy denial (from the loaded policies), and raise
+  // one alert per denial, whatever the rules say: a denial is never silent.
+  void use_denial_names(std::function<void(NetDenialPayload&)> namer) { name_denial_ = std::move(namer); }
+
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
 
@@ -51,6 +56,7 @@ class EventProcessor : public RecordSink {
 
  private:
   Record event_record(const EventContext& ctx) const;
+  Record denial_alert(const EventContext& ctx, const NetDenialPayload& d) const;
 
   EventProcessorSettings settings_;
   ProcessTable& processes_;
@@ -58,6 +64,8 @@ class EventProcessor : public RecordSink {
   const BootClock& clock_;
   WorkloadResolver* workloads_;
   ExeHasher* exe_hashes_ = nullptr;
+  std::function<void(NetDenialPayload&)> name_denial_;
+  Counter* denial_alerts_ = nullptr;
   const FieldRegistry& fields_;
   MetricsRegistry& metrics_;
   Counter& decode_errors_;

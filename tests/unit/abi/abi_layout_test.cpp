@@ -11,6 +11,7 @@
 #include "bpf/abi/config.h"
 #include "bpf/abi/events.h"
 #include "bpf/abi/filter.h"
+#include "bpf/abi/policy.h"
 #include "bpf/abi/guard.h"
 
 namespace {
@@ -116,6 +117,26 @@ TEST_F(BtfLayout, FilePayloadAndFilter) {
   expect_layout("ztai_file_filter_config", sizeof(ztai_file_filter_config),
                 {M(ztai_file_filter_config, enabled), M(ztai_file_filter_config, all_paths),
                  M(ztai_file_filter_config, all_cgroups), M(ztai_file_filter_config, tries)});
+}
+
+TEST_F(BtfLayout, NetworkPolicy) {
+  expect_layout("ztai_policy_cgroup_key", sizeof(ztai_policy_cgroup_key),
+                {M(ztai_policy_cgroup_key, cgroup_id), M(ztai_policy_cgroup_key, generation)});
+  expect_layout("ztai_policy_cgroup", sizeof(ztai_policy_cgroup),
+                {M(ztai_policy_cgroup, policy_id), M(ztai_policy_cgroup, flags)});
+  expect_layout("ztai_egress_key", sizeof(ztai_egress_key),
+                {M(ztai_egress_key, prefixlen), M(ztai_egress_key, policy_slot), M(ztai_egress_key, addr)});
+  expect_layout("ztai_egress_value", sizeof(ztai_egress_value),
+                {M(ztai_egress_value, count), M(ztai_egress_value, ranges)});
+  expect_layout("ztai_port_range", sizeof(ztai_port_range),
+                {M(ztai_port_range, first), M(ztai_port_range, last), M(ztai_port_range, protocol),
+                 M(ztai_port_range, rule)});
+  expect_layout("ztai_policy_denial_event", sizeof(ztai_policy_denial_event),
+                {M(ztai_policy_denial_event, hdr), M(ztai_policy_denial_event, policy_id),
+                 M(ztai_policy_denial_event, generation), M(ztai_policy_denial_event, rule),
+                 M(ztai_policy_denial_event, dport), M(ztai_policy_denial_event, hook),
+                 M(ztai_policy_denial_event, verdict), M(ztai_policy_denial_event, protocol),
+                 M(ztai_policy_denial_event, daddr)});
 }
 
 TEST_F(BtfLayout, CountersAndConfig) {

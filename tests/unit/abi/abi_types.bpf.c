@@ -7,6 +7,7 @@
 #include "abi/config.h"
 #include "abi/events.h"
 #include "abi/filter.h"
+#include "abi/policy.h"
 #include "abi/guard.h"
 
 struct ztai_proc_key abi_proc_key;
@@ -26,6 +27,12 @@ struct ztai_path_match_value abi_path_match_value;
 struct ztai_file_filter_config abi_file_filter_config;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;
+struct ztai_policy_state abi_policy_state;
+struct ztai_policy_cgroup_key abi_policy_cgroup_key;
+struct ztai_policy_cgroup abi_policy_cgroup;
+struct ztai_egress_key abi_egress_key;
+struct ztai_egress_value abi_egress_value;
+struct ztai_policy_denial_event abi_policy_denial_event;
 struct ztai_guard_workload abi_guard_workload;
 struct ztai_guard_file_key abi_guard_file_key;
 struct ztai_guard_entry abi_guard_entry;

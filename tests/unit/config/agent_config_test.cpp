@@ -55,6 +55,22 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.watch_interval_seconds, d.rules.watch_interval_seconds);
   EXPECT_EQ(shipped->rules.alerts_per_window, d.rules.alerts_per_window);
   EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
+  EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
+  EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);
+  EXPECT_EQ(shipped->enforcement.persist, d.enforcement.persist);
+}
+
+TEST(AgentConfig, EnforcementSettings) {
+  auto c = parse("enforcement:\n  policies: [/etc/ztai/policies]\n  root_cgroup: /sys/fs/cgroup/x\n  persist: true\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->enforcement.policies, std::vector<std::string>{"/etc/ztai/policies"});
+  EXPECT_EQ(c->enforcement.root_cgroup, "/sys/fs/cgroup/x");
+  EXPECT_TRUE(c->enforcement.persist);
+  auto bad = parse("enforcement:\n  root_cgroup: relative\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("enforcement.root_cgroup: 'relative' is not an absolute path"),
+            std::string::npos)
+      << bad.error().message();
 }
 
 TEST(AgentConfig, EmptyFileGivesDefaultsWithStdout) {

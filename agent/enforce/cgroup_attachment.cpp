@@ -1,0 +1,54 @@
+#include "agent/enforce/cgroup_attachment.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <bpf/bpf.h>
+
+namespace ztai::enforce {
+
+EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
+  return {programs.program_fd("egress_connect4"), programs.program_fd("egress_connect6"),
+          programs.program_fd("egress_sendmsg4"), programs.program_fd("egress_sendmsg6")};
+}
+
+Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,
+                                                                   const std::string& cgroup_dir) {
+  std::unique_ptr<CgroupAttachment> self(new CgroupAttachment(cgroup_dir));
+  int cg = open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg < 0) return make_error(ErrorCode::kIo, "{}: cannot open the cgroup: {}", cgroup_dir, strerror(errno));
+  struct Hook {
+    int prog;
+    bpf_attach_type type;
+    const char* name;
+  };
+  const Hook hooks[] = {{programs.connect4, BPF_CGROUP_INET4_CONNECT, "connect4"},
+                        {programs.connect6, BPF_CGROUP_INET6_CONNECT, "connect6"},
+                        {programs.sendmsg4, BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"},
+                        {programs.sendmsg6, BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"}};
+  for (const Hook& h : hooks) {
+    if (h.prog < 0) {
+      close(cg);
+      return make_error(ErrorCode::kUnsupported, "the egress {} program is not loaded (cgroup_sock_addr missing)",
+                        h.name);
+    }
+    int link = bpf_link_create(h.prog, cg, h.type, nullptr);
+    if (link < 0) {
+      int err = errno;
+      close(cg);
+      return make_error(ErrorCode::kKernel, "{}: attaching cgroup/{} failed: {}", cgroup_dir, h.name, strerror(err));
+    }
+    self->links_.push_back(link);
+  }
+  close(cg);
+  return self;
+}
+
+CgroupAttachment::~CgroupAttachment() {
+  for (int fd : links_) close(fd);
+}
+
+}  // namespace ztai::enforce

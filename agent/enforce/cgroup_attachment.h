@@ -1,0 +1,41 @@
+// The egress programs attached to one cgroup v2 directory (the enforcement root, or a test's own
+// cgroup) through BPF links with multi-attach semantics, so programs others attached there keep
+// running. Destroying it detaches them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/common/result.h"
+#include "agent/kernel/bpf_programs.h"
+
+namespace ztai::enforce {
+
+struct EgressProgramFds {
+  int connect4 = -1;
+  int connect6 = -1;
+  int sendmsg4 = -1;
+  int sendmsg6 = -1;
+};
+
+EgressProgramFds egress_program_fds(const BpfPrograms& programs);
+
+class CgroupAttachment {
+ public:
+  static Result<std::unique_ptr<CgroupAttachment>> attach(const EgressProgramFds& programs,
+                                                          const std::string& cgroup_dir);
+  ~CgroupAttachment();
+  CgroupAttachment(const CgroupAttachment&) = delete;
+  CgroupAttachment& operator=(const CgroupAttachment&) = delete;
+
+  const std::string& cgroup_dir() const { return cgroup_dir_; }
+  const std::vector<int>& link_fds() const { return links_; }
+
+ private:
+  explicit CgroupAttachment(std::string dir) : cgroup_dir_(std::move(dir)) {}
+  std::string cgroup_dir_;
+  std::vector<int> links_;
+};
+
+}  // namespace ztai::enforce

@@ -1,0 +1,146 @@
+#include "agent/enforce/policy_service.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/common/log.h"
+#include "agent/policy/policy_parser.h"
+
+namespace ztai::enforce {
+
+Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSettings settings,
+                                                            const BpfPrograms& programs, const PodStore* pods,
+                                                            MetricsRegistry& metrics) {
+  EgressMapFds fds{programs.map_fd("ztai_policy_state"), programs.map_fd("ztai_policy_cgroups"),
+                   programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine")};
+  if (!fds.valid()) return make_error(ErrorCode::kKernel, "the network policy maps are missing from the BPF object");
+  std::unique_ptr<PolicyService> self(new PolicyService(std::move(settings), EgressMaps(fds), pods));
+  PolicyServiceSettings& s = self->settings_;
+  if (s.root_cgroup.empty()) s.root_cgroup = s.cgroup_mount;
+  if (Status st = self->load_files(); !st) return st.error();
+
+  self->env_.kubernetes = pods != nullptr;
+  self->env_.hybrid_cgroups = s.hybrid_cgroups;
+  self->env_.inherit = programs.family_loaded("egress_inherit");
+  self->env_.attached = false;
+  // Attached whenever policy paths are configured (an empty folder included), so quarantine works
+  // for any workload; never otherwise, so an agent without policies changes no connect.
+  auto att = CgroupAttachment::attach(egress_program_fds(programs), s.root_cgroup);
+  if (!att) return att.error().context("network policies cannot be enforced");
+  self->attachment_ = std::move(*att);
+  self->env_.attached = true;
+  log::info("network enforcement attached at {}", s.root_cgroup);
+  if (Status st = self->resolve_and_apply(true); !st) return st.error();
+
+  self->reloads_ = &metrics.counter("ztai_policy_reloads_total", "Policy loads (start-up, file changes, SIGHUP)");
+  self->reload_errors_ =
+      &metrics.counter("ztai_policy_reload_errors_total", "Policy reloads refused (the running policies stay)");
+  PolicyService* raw = self.get();
+  metrics.add_collector([raw](std::vector<MetricSample>& out) {
+    for (const PolicyStatus& p : raw->status()) {
+      for (EnforcementState st : {EnforcementState::kEnforced, EnforcementState::kPartial, EnforcementState::kNotEnforced}) {
+        out.push_back({"ztai_policy_enforcement", "1 for the enforcement state each loaded policy is in",
+                       MetricKind::kGauge,
+                       {{"policy", p.name}, {"state", std::string(enforcement_state_name(st))}},
+                       p.state == st ? 1.0 : 0.0});
+      }
+      out.push_back({"ztai_policy_cgroups", "cgroups each loaded policy governs", MetricKind::kGauge,
+                     {{"policy", p.name}, {"mode", std::string(policy::mode_name(p.mode))}},
+                     static_cast<double>(p.cgroups)});
+    }
+  });
+  return self;
+}
+
+std::string PolicyService::files_signature() const {
+  // What a reload would read: every file's path, size and mtime.
+  std::string sig;
+  for (const std::string& path : settings_.paths) {
+    std::error_code ec;
+    std::vector<std::string> files;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& e : std::filesystem::directory_iterator(path, ec)) files.push_back(e.path().string());
+    } else {
+      files.push_back(path);
+    }
+    std::sort(files.begin(), files.end());
+    for (const std::string& f : files) {
+      struct stat st {};
+      if (stat(f.c_str(), &st) != 0) {
+        sig += f + ":missing;";
+        continue;
+      }
+      sig += fmt::format("{}:{}:{}.{};", f, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    }
+  }
+  return sig;
+}
+
+Status PolicyService::load_files() {
+  signature_ = files_signature();
+  policy::LoadedPolicies loaded = policy::load_policies(settings_.paths);
+  if (!loaded.ok()) {
+    std::string all;
+    for (const Error& e : loaded.errors) all += "\n  " + e.message();
+    return make_error(ErrorCode::kInvalidArgument, "the policies have {} errors:{}", loaded.errors.size(), all);
+  }
+  policies_ = std::move(loaded.policies);
+  return {};
+}
+
+Status PolicyService::resolve_and_apply(bool log_status) {
+  bool want_exes = std::any_of(policies_.begin(), policies_.end(),
+                               [](const auto& p) { return p.selector.process_exe.has_value(); });
+  auto cgroups = policy::scan_cgroups(settings_.cgroup_mount, pods_, "/proc", want_exes);
+  if (!cgroups) return cgroups.error();
+  policy::PolicyTargets targets = policy::resolve_targets(policies_, *cgroups);
+  if (!log_status && targets.by_cgroup == applied_targets_) return {};
+  auto status = enforcer_.apply(policies_, targets, env_);
+  if (!status) return status.error();
+  applied_targets_ = targets.by_cgroup;
+  if (!log_status) return {};
+  for (const std::string& c : targets.conflicts) log::warn("{}", c);
+  for (const PolicyStatus& p : *status) {
+    std::string why = p.reasons.empty() ? "" : ": " + fmt::format("{}", fmt::join(p.reasons, "; "));
+    auto line = fmt::format("policy {} ({}, {}): {}, {} cgroups{}", p.name, p.where.str(), policy::mode_name(p.mode),
+                            enforcement_state_name(p.state), p.cgroups, why);
+    if (p.state == EnforcementState::kEnforced) {
+      log::info("{}", line);
+    } else {
+      log::warn("{}", line);
+    }
+  }
+  return {};
+}
+
+void PolicyService::tick(uint64_t now_boot_ns, bool force_reload) {
+  if (!force_reload && now_boot_ns < next_scan_ns_) return;
+  next_scan_ns_ = now_boot_ns + settings_.rescan_interval_ms * 1'000'000ull;
+  bool reload = force_reload || files_signature() != signature_;
+  if (reload) {
+    std::vector<policy::WorkloadPolicy> previous = policies_;
+    reloads_->inc();
+    if (Status st = load_files(); !st) {
+      reload_errors_->inc();
+      policies_ = std::move(previous);
+      log::error("policy reload refused, the running policies stay in force: {}", st.error().message());
+      return;
+    }
+  }
+  if (Status st = resolve_and_apply(reload); !st) {
+    log::error("applying the network policies failed, the previous generation stays in force: {}", st.error().message());
+  }
+}
+
+void PolicyService::name(NetDenialPayload& d) const {
+  DenialNames n = enforcer_.describe(d.generation, d.policy_id, d.rule);
+  d.policy_name = std::move(n.policy);
+  d.rule_name = std::move(n.rule);
+  d.mode = std::move(n.mode);
+}
+
+}  // namespace ztai::enforce

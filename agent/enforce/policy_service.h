@@ -1,0 +1,65 @@
+// Network policies in a running agent: loads the policy files, resolves selectors to cgroups,
+// attaches the egress programs at the enforcement root cgroup, writes the kernel maps, and keeps
+// them current: a changed policy file (or SIGHUP) reloads, a new or changed workload re-resolves;
+// every change is one generation flip. A bad file keeps the running policies in force.
+// Status (enforced, partially, not, and why) goes to the log at each load, to metrics and to
+// `ztai status`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/common/result.h"
+#include "agent/enforce/cgroup_attachment.h"
+#include "agent/enforce/network_enforcer.h"
+#include "agent/events/policy_payloads.h"
+#include "agent/identity/pod_store.h"
+#include "agent/kernel/bpf_programs.h"
+#include "agent/pipeline/metrics.h"
+
+namespace ztai::enforce {
+
+struct PolicyServiceSettings {
+  std::vector<std::string> paths;  // policy files and folders
+  std::string cgroup_mount;        // the cgroup v2 mount
+  std::string root_cgroup;         // where the programs attach; empty: the cgroup v2 mount
+  bool hybrid_cgroups = false;
+  uint32_t rescan_interval_ms = 2000;  // file changes and new workloads are looked for this often
+};
+
+class PolicyService {
+ public:
+  // Fails (start-up is fatal) on a bad policy file or when the programs cannot be attached while
+  // a policy needs them.
+  static Result<std::unique_ptr<PolicyService>> start(PolicyServiceSettings settings, const BpfPrograms& programs,
+                                                      const PodStore* pods, MetricsRegistry& metrics);
+
+  // From the reader loop: reloads changed files (or all, when force), re-resolves workloads.
+  void tick(uint64_t now_boot_ns, bool force_reload);
+  // Fills the policy, rule and mode names of a denial record.
+  void name(NetDenialPayload& d) const;
+  std::vector<PolicyStatus> status() const { return enforcer_.status(); }
+  NetworkEnforcer& enforcer() { return enforcer_; }
+
+ private:
+  PolicyService(PolicyServiceSettings settings, EgressMaps maps, const PodStore* pods)
+      : settings_(std::move(settings)), enforcer_(maps), pods_(pods) {}
+  Status load_files();
+  Status resolve_and_apply(bool log_status);
+  std::string files_signature() const;
+
+  PolicyServiceSettings settings_;
+  NetworkEnforcer enforcer_;
+  const PodStore* pods_;
+  std::unique_ptr<CgroupAttachment> attachment_;
+  EnforceEnvironment env_;
+  std::vector<policy::WorkloadPolicy> policies_;
+  std::string signature_;
+  std::map<uint64_t, size_t> applied_targets_;
+  uint64_t next_scan_ns_ = 0;
+  Counter* reloads_ = nullptr;
+  Counter* reload_errors_ = nullptr;
+};
+
+}  // namespace ztai::enforce

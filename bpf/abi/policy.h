@@ -1,0 +1,117 @@
+/* Network enforcement in the kernel (bpf/egress.bpf.c): which cgroups a WorkloadPolicy governs,
+ * the addresses and ports each policy allows, the quarantine set, and the record of a denial. The
+ * agent writes the maps; connect() and sendmsg() are decided without a round trip.
+ *
+ * Policy changes swap atomically: every policy entry carries a generation slot (0 or 1). The agent
+ * fills the idle slot, then flips ztai_policy_state.generation with one map write, then clears the
+ * old slot. A program reads the generation once, so one connect never sees half of two versions.
+ *
+ * IPv4 addresses are stored as IPv4-mapped IPv6 (::ffff:a.b.c.d), so an IPv4 connect and a
+ * dual-stack socket's connect to ::ffff:a.b.c.d match the same entries. */
+#ifndef ZTAI_ABI_POLICY_H
+#define ZTAI_ABI_POLICY_H
+
+#include "events.h"
+
+/* Map layouts below; bumped on any change. Pinned maps live under a directory named after it, so
+ * a new agent never adopts maps of another layout. */
+#define ZTAI_POLICY_ABI_VERSION 1
+
+#define ZTAI_POLICY_MAX_CGROUPS 65536
+#define ZTAI_POLICY_MAX_EGRESS_PREFIXES 131072 /* both generations */
+#define ZTAI_POLICY_MAX_QUARANTINED 4096
+/* Port ranges that can apply to one address prefix of one policy (its rules and the wider rules
+ * containing it); the agent refuses a policy needing more rather than load it weaker. */
+#define ZTAI_POLICY_MAX_PORT_RANGES 16
+
+/* Rule numbers reported with a denial: an index into the policy's egress.allow, or one of these. */
+enum ztai_policy_rule {
+	ZTAI_POLICY_RULE_DEFAULT = 0xffff,    /* nothing allowed it: egress.default is deny */
+	ZTAI_POLICY_RULE_QUARANTINE = 0xfffe, /* the workload is quarantined */
+};
+
+enum ztai_policy_flags {
+	ZTAI_POLICY_AUDIT = 1 << 0,  /* report what would be denied, deny nothing */
+	ZTAI_POLICY_EGRESS = 1 << 1, /* egress is filtered: what no entry allows is denied */
+};
+
+/* Single entry of ztai_policy_state (an array of one). */
+struct ztai_policy_state {
+	__u32 generation; /* the slot programs read: 0 or 1 */
+	__u32 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_policy_state) == 8, "ztai_policy_state layout");
+
+/* Key of ztai_policy_cgroups: a cgroup v2 id in one generation slot. */
+struct ztai_policy_cgroup_key {
+	__u64 cgroup_id;
+	__u32 generation;
+	__u32 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_policy_cgroup_key) == 16, "ztai_policy_cgroup_key layout");
+
+struct ztai_policy_cgroup {
+	__u32 policy_id; /* the agent's number for the policy, in this generation */
+	__u32 flags;     /* enum ztai_policy_flags */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_policy_cgroup) == 8, "ztai_policy_cgroup layout");
+
+/* Key of ztai_egress_prefixes (LPM trie): prefixlen counts the bits after it, so the policy and
+ * generation (32 bits) are always matched whole: prefixlen = 32 + 96 + n for an IPv4 /n,
+ * 32 + n for an IPv6 /n. */
+struct ztai_egress_key {
+	__u32 prefixlen;
+	__u32 policy_slot; /* policy_id << 1 | generation, host order (always matched whole) */
+	__u8 addr[16];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_egress_key) == 24, "ztai_egress_key layout");
+
+/* protocol: 0 any, 6 TCP, 17 UDP (IPPROTO_*). Ports in host byte order, inclusive. */
+struct ztai_port_range {
+	__u16 first;
+	__u16 last;
+	__u8 protocol;
+	__u8 _pad;
+	__u16 rule; /* index in egress.allow, reported in audit records */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_port_range) == 8, "ztai_port_range layout");
+
+/* What the longest matching prefix allows: its own rules' ports and those of every wider prefix
+ * of the same policy, merged by the agent so one lookup decides. */
+struct ztai_egress_value {
+	__u32 count;
+	__u32 _pad;
+	struct ztai_port_range ranges[ZTAI_POLICY_MAX_PORT_RANGES];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_egress_value) == 136, "ztai_egress_value layout");
+
+/* Where a denial happened. */
+enum ztai_policy_hook {
+	ZTAI_HOOK_CONNECT4 = 1,
+	ZTAI_HOOK_CONNECT6 = 2,
+	ZTAI_HOOK_SENDMSG4 = 3,
+	ZTAI_HOOK_SENDMSG6 = 4,
+};
+
+enum ztai_policy_verdict {
+	ZTAI_VERDICT_DENIED = 1,  /* the call failed with EPERM */
+	ZTAI_VERDICT_AUDITED = 2, /* audit mode: allowed, enforce would have denied it */
+};
+
+/* ZTAI_EVENT_POLICY_DENIAL, on the control ring. Header: the calling thread. */
+struct ztai_policy_denial_event {
+	struct ztai_event_header hdr;
+	__u32 policy_id;  /* 0 with ZTAI_POLICY_RULE_QUARANTINE when no policy governs the workload */
+	__u32 generation;
+	__u16 rule;       /* enum ztai_policy_rule or an egress.allow index */
+	__u16 dport;      /* host byte order */
+	__u8 hook;        /* enum ztai_policy_hook */
+	__u8 verdict;     /* enum ztai_policy_verdict */
+	__u8 protocol;    /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 _pad;
+	__u8 daddr[16];   /* IPv4 as ::ffff:a.b.c.d */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_policy_denial_event) == 80, "ztai_policy_denial_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_policy_denial_event, daddr) == 64, "denial.daddr offset");
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Network enforcement: connect() and unconnected sendmsg() of the cgroups a WorkloadPolicy
+ * governs are checked against the policy's allowed prefixes and ports (bpf/abi/policy.h). A denied
+ * call fails with EPERM (audit mode: goes through) and leaves a ZTAI_EVENT_POLICY_DENIAL record.
+ * New cgroups take their parent's entries at cgroup_mkdir, before the agent has seen them. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "abi/policy.h"
+#include "lib/cgroup.h"
+#include "lib/emit.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define ZTAI_IPPROTO_TCP 6
+#define ZTAI_IPPROTO_UDP 17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ztai_policy_state);
+} ztai_policy_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_CGROUPS);
+	__type(key, struct ztai_policy_cgroup_key);
+	__type(value, struct ztai_policy_cgroup);
+} ztai_policy_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ZTAI_POLICY_MAX_EGRESS_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ztai_egress_key);
+	__type(value, struct ztai_egress_value);
+} ztai_egress_prefixes SEC(".maps");
+
+/* cgroup id -> 1: every connect and unconnected send is denied, whatever the policy says. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_QUARANTINED);
+	__type(key, __u64);
+	__type(value, __u32);
+} ztai_quarantine SEC(".maps");
+
+static __always_inline bool egress__port_allowed(const struct ztai_egress_value *v, __u16 port, __u8 protocol)
+{
+	for (__u32 i = 0; i < ZTAI_POLICY_MAX_PORT_RANGES; i++) {
+		if (i >= v->count)
+			break;
+		const struct ztai_port_range *r = &v->ranges[i];
+		if (port >= r->first && port <= r->last && (r->protocol == 0 || r->protocol == protocol))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline void egress__report(const struct ztai_policy_cgroup *pol, __u32 generation, __u16 rule,
+					   __u8 hook, __u8 verdict, __u8 protocol, __u16 port, const __u8 addr[16])
+{
+	struct ztai_policy_denial_event *ev = emit__control_reserve(sizeof(*ev));
+
+	if (!ev)
+		return;
+	emit__fill_header(&ev->hdr, ZTAI_EVENT_POLICY_DENIAL, sizeof(*ev), bpf_get_current_task_btf());
+	ev->policy_id = pol ? pol->policy_id : 0;
+	ev->generation = generation;
+	ev->rule = rule;
+	ev->dport = port;
+	ev->hook = hook;
+	ev->verdict = verdict;
+	ev->protocol = protocol;
+	ev->_pad = 0;
+	__builtin_memcpy(ev->daddr, addr, 16);
+	emit__control_submit(ev);
+}
+
+/* 1 lets the call through, 0 fails it with EPERM. addr: the destination as IPv6 (IPv4 mapped). */
+static __always_inline int egress__decide(struct bpf_sock_addr *ctx, const __u8 addr[16], __u8 hook)
+{
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u32 zero = 0;
+	struct ztai_policy_state *state = bpf_map_lookup_elem(&ztai_policy_state, &zero);
+	__u32 generation = state ? state->generation & 1 : 0;
+	struct ztai_policy_cgroup_key ckey = {.cgroup_id = cgroup_id, .generation = generation};
+	struct ztai_policy_cgroup *pol = bpf_map_lookup_elem(&ztai_policy_cgroups, &ckey);
+	__u16 port = bpf_ntohs(ctx->user_port);
+	__u8 protocol = ctx->protocol;
+
+	if (bpf_map_lookup_elem(&ztai_quarantine, &cgroup_id)) {
+		egress__report(pol, generation, ZTAI_POLICY_RULE_QUARANTINE, hook, ZTAI_VERDICT_DENIED, protocol, port,
+			       addr);
+		return 0;
+	}
+	if (!pol || !(pol->flags & ZTAI_POLICY_EGRESS))
+		return 1;
+
+	struct ztai_egress_key key = {.prefixlen = 32 + 128, .policy_slot = pol->policy_id << 1 | generation};
+	__builtin_memcpy(key.addr, addr, 16);
+	struct ztai_egress_value *v = bpf_map_lookup_elem(&ztai_egress_prefixes, &key);
+	if (v && egress__port_allowed(v, port, protocol))
+		return 1;
+
+	bool audit = pol->flags & ZTAI_POLICY_AUDIT;
+	egress__report(pol, generation, ZTAI_POLICY_RULE_DEFAULT, hook,
+		       audit ? ZTAI_VERDICT_AUDITED : ZTAI_VERDICT_DENIED, protocol, port, addr);
+	return audit ? 1 : 0;
+}
+
+static __always_inline int egress__v4(struct bpf_sock_addr *ctx, __u8 hook)
+{
+	__u32 words[4] = {0, 0, bpf_htonl(0xffff), ctx->user_ip4};
+
+	return egress__decide(ctx, (const __u8 *)words, hook);
+}
+
+static __always_inline int egress__v6(struct bpf_sock_addr *ctx, __u8 hook)
+{
+	/* One 4-byte load per word: the verifier allows no other access to user_ip6. */
+	__u32 words[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+
+	return egress__decide(ctx, (const __u8 *)words, hook);
+}
+
+SEC("cgroup/connect4")
+int egress_connect4(struct bpf_sock_addr *ctx)
+{
+	return egress__v4(ctx, ZTAI_HOOK_CONNECT4);
+}
+
+SEC("cgroup/connect6")
+int egress_connect6(struct bpf_sock_addr *ctx)
+{
+	return egress__v6(ctx, ZTAI_HOOK_CONNECT6);
+}
+
+SEC("cgroup/sendmsg4")
+int egress_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return egress__v4(ctx, ZTAI_HOOK_SENDMSG4);
+}
+
+SEC("cgroup/sendmsg6")
+int egress_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return egress__v6(ctx, ZTAI_HOOK_SENDMSG6);
+}
+
+static __always_inline void egress__inherit(__u64 parent, __u64 child, __u32 generation)
+{
+	struct ztai_policy_cgroup_key pkey = {.cgroup_id = parent, .generation = generation};
+	struct ztai_policy_cgroup *pol = bpf_map_lookup_elem(&ztai_policy_cgroups, &pkey);
+
+	if (pol) {
+		struct ztai_policy_cgroup_key ckey = {.cgroup_id = child, .generation = generation};
+		struct ztai_policy_cgroup copy = *pol;
+		bpf_map_update_elem(&ztai_policy_cgroups, &ckey, &copy, BPF_NOEXIST);
+	}
+}
+
+/* A cgroup made under a governed or quarantined one is governed the same way from its first
+ * moment: a process moved into it cannot escape the policy before the agent rescans. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(egress_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	if (!cgroup__is_v2(cgrp))
+		return 0;
+	__u64 child = BPF_CORE_READ(cgrp, kn, id);
+	__u64 parent = cgroup__parent_id(cgrp);
+
+	egress__inherit(parent, child, 0);
+	egress__inherit(parent, child, 1);
+	__u32 *q = bpf_map_lookup_elem(&ztai_quarantine, &parent);
+	if (q) {
+		__u32 one = 1;
+		bpf_map_update_elem(&ztai_quarantine, &child, &one, BPF_NOEXIST);
+	}
+	return 0;
+}
+
+/* cgroup ids are never reused, so entries of removed cgroups would only take up room. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(egress_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (!cgroup__is_v2(cgrp))
+		return 0;
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct ztai_policy_cgroup_key key = {.cgroup_id = id, .generation = 0};
+
+	bpf_map_delete_elem(&ztai_policy_cgroups, &key);
+	key.generation = 1;
+	bpf_map_delete_elem(&ztai_policy_cgroups, &key);
+	bpf_map_delete_elem(&ztai_quarantine, &id);
+	return 0;
+}

@@ -1,0 +1,56 @@
+#include "agent/enforce/network_enforcer.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/policy/policy_parser.h"
+
+namespace ztai::enforce {
+namespace {
+
+policy::WorkloadPolicy parse(const std::string& spec) {
+  auto r = policy::parse_policy_text(
+      "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: { name: p }\nspec:\n" + spec, "p.yaml");
+  EXPECT_TRUE(r) << r.error().message();
+  return r->front();
+}
+
+TEST(AssessPolicy, FullyEnforcedWhenEverythingItSaysIsInTheKernel) {
+  auto s = assess_policy(parse("  selector: { cgroup: /a }\n  egress: { allow: [ { cidr: 10.0.0.0/8 } ] }\n"), {}, 3);
+  EXPECT_EQ(s.state, EnforcementState::kEnforced);
+  EXPECT_TRUE(s.reasons.empty());
+  EXPECT_EQ(s.cgroups, 3u);
+  EXPECT_EQ(enforcement_state_name(s.state), "enforced");
+}
+
+TEST(AssessPolicy, SaysWhyItIsWeaker) {
+  auto p = parse("  selector: { cgroup: /a }\n  egress: { allow: [ { fqdn: a.example.com } ] }\n");
+  auto s = assess_policy(p, {}, 1);
+  EXPECT_EQ(s.state, EnforcementState::kPartial);
+  ASSERT_EQ(s.reasons.size(), 1u);
+  EXPECT_NE(s.reasons[0].find("fqdn"), std::string::npos);
+
+  EnforceEnvironment no_inherit;
+  no_inherit.inherit = false;
+  s = assess_policy(parse("  selector: { cgroup: /a }\n"), no_inherit, 1);
+  EXPECT_EQ(s.state, EnforcementState::kPartial);
+
+  EnforceEnvironment hybrid;
+  hybrid.kubernetes = true;
+  hybrid.hybrid_cgroups = true;
+  s = assess_policy(parse("  selector: { container: { image: \"x*\" } }\n"), hybrid, 1);
+  EXPECT_EQ(s.state, EnforcementState::kPartial);
+  EXPECT_NE(s.reasons[0].find("cgroup v1 only"), std::string::npos);
+}
+
+TEST(AssessPolicy, NotEnforcedWithoutWhatItsSelectorNeeds) {
+  auto s = assess_policy(parse("  selector: { k8s: { namespace: ml } }\n"), {}, 0);
+  EXPECT_EQ(s.state, EnforcementState::kNotEnforced);
+  EXPECT_NE(s.reasons[0].find("Kubernetes"), std::string::npos);
+  EnforceEnvironment detached;
+  detached.attached = false;
+  s = assess_policy(parse("  selector: { cgroup: /a }\n"), detached, 0);
+  EXPECT_EQ(s.state, EnforcementState::kNotEnforced);
+}
+
+}  // namespace
+}  // namespace ztai::enforce
