@@ -75,6 +75,7 @@ struct Exchange {
   std::optional<llm::Route> route;
   bool maybe_mcp = false;  // not an LLM API, but its bodies may carry JSON-RPC (Streamable HTTP)
   bool head_method = false;
+  int request_dir = 0;  // the direction the request travels in (HTTP/2 tells DATA apart by it)
   bool request_done = false;
   bool response_started = false;
   bool response_done = false;
@@ -257,6 +258,7 @@ void ConversationTracker::State::Side::on_h2_head(uint32_t stream, const http::M
       s.stats().truncated_messages++;
     }
     slot = std::make_unique<Exchange>(s.budget);
+    slot->request_dir = dir;
     s.exchange_head(*conn, *slot, head);
     return;
   }
@@ -272,9 +274,8 @@ void ConversationTracker::State::Side::on_h2_data(uint32_t stream, std::string_v
   auto it = conn->streams.find(stream);
   if (it == conn->streams.end()) return;
   Exchange& x = *it->second;
-  // The side sending requests is the one whose stream has not begun its response.
-  if (!x.request_done && !x.response_started) {
-    conn->state->request_body(x, data);
+  if (dir == x.request_dir) {
+    if (!x.request_done) conn->state->request_body(x, data);
   } else if (x.response_started) {
     conn->state->response_body(*conn, x, data);
   }
@@ -290,8 +291,8 @@ void ConversationTracker::State::Side::on_h2_end(uint32_t stream, bool reset) {
     conn->streams.erase(it);
     return;
   }
-  if (!x.request_done && !x.response_started) {
-    s.request_end(*conn, x);
+  if (dir == x.request_dir) {
+    if (!x.request_done) s.request_end(*conn, x);
   } else if (x.response_started && !x.response_done) {
     s.response_end(*conn, x);
     conn->streams.erase(it);

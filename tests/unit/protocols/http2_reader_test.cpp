@@ -131,6 +131,30 @@ TEST(Http2, ServerSettingsCapturedBeforeTheClientPreface) {
   EXPECT_EQ(t.stats().unrecognised_bytes, 0u);
 }
 
+TEST(Http2, ResponseStartingBeforeTheRequestEndsKeepsBodiesApart) {
+  FrameWriter c, sv;
+  std::string body = R"({"model":"llama3.2","prompt":"hello there","stream":false})";
+  std::string answer = R"({"model":"llama3.2","response":"hi","done":true})";
+  std::string client = std::string(http::kHttp2Preface) + c.frame(kSettings, 0, 0, "") +
+                       c.frame(kHeaders, kEndHeaders, 1,
+                               c.block({{":method", "POST"}, {":path", "/api/generate"}, {":authority", "gpu:11434"}})) +
+                       c.frame(kData, 0, 1, body.substr(0, 20));
+  std::string server = sv.frame(kSettings, 0, 0, "") +
+                       sv.frame(kHeaders, kEndHeaders, 1, sv.block({{":status", "200"}, {"content-type", "application/json"}})) +
+                       sv.frame(kData, 0, 1, answer.substr(0, 10));
+  ConversationTracker t;
+  auto events = testing::run(t, {{ChunkDirection::kEgress, client}, {ChunkDirection::kIngress, server},
+                                 {ChunkDirection::kEgress, c.frame(kData, kEndStream, 1, body.substr(20))},
+                                 {ChunkDirection::kIngress, sv.frame(kData, kEndStream, 1, answer.substr(10))}},
+                             0, 1, ChunkTransport::kTcp);
+  auto q = testing::payloads<LlmPayload>(events, EventType::kLlmRequest);
+  auto r = testing::payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(q.size(), 1u);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(q[0]->prompt, "hello there");
+  EXPECT_EQ(r[0]->response, "hi");
+}
+
 class RecordingSink : public http::Http2Sink {
  public:
   void on_h2_head(uint32_t, const http::MessageHead& h) override { heads.push_back(h); }
