@@ -157,7 +157,8 @@ struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
                IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
-               GuardDenialPayload, NetDenialPayload>
+               GuardDenialPayload, NetDenialPayload,
+               GuardDenialPayload>
       payload;
 
   template <typename T>

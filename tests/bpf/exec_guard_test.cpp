@@ -16,8 +16,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
+#include "agent/enforce/process_guard.h"
+#include "agent/identity/exe_hasher.h"
 #include "agent/kernel/guard_maps.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
@@ -224,6 +228,56 @@ TEST_F(ExecGuardTest, IoUringSetupKillsTheCaller) {
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->rule_id, kIoUringRule);
   EXPECT_EQ(d->workload_cgroup_id, cgroup_->id());
+}
+
+std::string sha256_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  uint64_t bytes = 0;
+  std::string sha = sha256_of(fd, bytes);
+  close(fd);
+  return sha;
+}
+
+TEST_F(ExecGuardTest, AnAllowedPathIsFollowedWhenItsFileIsReplaced) {
+  fs::path tool = dir_ / "tool";
+  fs::copy_file("/bin/true", tool);
+  auto guard = enforce::ProcessGuard::start(collector_->programs().guard_maps());
+  ASSERT_TRUE(guard) << guard.error().message();
+  enforce::GuardPlan plan;
+  enforce::ProcessPolicy p;
+  p.policy_id = kPolicy;
+  p.name = "model-server";
+  p.exec = true;
+  p.exec_default_deny = true;
+  p.exec_rules.push_back({3, "exec.allow[0]", {PathPattern::Kind::kExact, tool.string()}, "", false});
+  plan.policies.push_back(p);
+  plan.targets.push_back({cgroup_->id(), cgroup_->path(), 0});
+  ASSERT_TRUE((*guard)->apply(plan));
+  auto [st, out] = run_in(cgroup_.get(), {tool.string()});
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
+
+  // An upgrade: a new file renamed over the allowed path is a new inode, allowed once inotify
+  // has reported it; the old inode is no longer allowed.
+  fs::copy_file("/bin/false", dir_ / "tool.new");
+  fs::rename(dir_ / "tool.new", tool);
+  int status = 0;
+  for (int i = 0; i < 100; ++i) {
+    status = run_in(cgroup_.get(), {tool.string()}).first;
+    if (!killed(status)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "the replaced file runs: status " << status;
+  EXPECT_GE((*guard)->resolutions(), 2u);
+
+  // Pinned to /bin/true's content, the file (now /bin/false's) is not allowed.
+  plan.policies[0].exec_rules[0].sha256 = sha256_file("/bin/true");
+  ASSERT_TRUE((*guard)->apply(plan));
+  EXPECT_TRUE(killed(run_in(cgroup_.get(), {tool.string()}).first));
+  ASSERT_EQ((*guard)->notes().size(), 1u);
+  EXPECT_NE((*guard)->notes()[0].find("not the pinned"), std::string::npos) << (*guard)->notes()[0];
+  plan.policies[0].exec_rules[0].sha256 = sha256_file("/bin/false");
+  ASSERT_TRUE((*guard)->apply(plan));
+  EXPECT_FALSE(killed(run_in(cgroup_.get(), {tool.string()}).first)) << "the matching pin allows it";
 }
 
 int listen_unix(const std::string& path) {
