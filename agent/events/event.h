@@ -157,8 +157,7 @@ struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
                IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
-               GuardDenialPayload, NetDenialPayload,
-               GuardDenialPayload>
+               GuardDenialPayload, NetDenialPayload>
       payload;
 
   template <typename T>
