@@ -74,6 +74,126 @@ Result<IpAddress> address(YamlMap& m, std::string_view key, std::string def) {
   return *ip;
 }
 
+// First error of a set of reads, if any.
+const Error* first_error(std::initializer_list<const Error*> errors) {
+  for (const Error* e : errors) {
+    if (e) return e;
+  }
+  return nullptr;
+}
+
+template <typename T>
+const Error* error_of(const Result<T>& r) {
+  return r ? nullptr : &r.error();
+}
+
+// llm_request / llm_response as the stream decoder emits them: provider, model, prompt, tools
+// offered, the model's answer and the tool calls it asked for.
+Result<LlmPayload> llm_payload(YamlMap& m, bool response) {
+  LlmPayload p;
+  auto provider = m.get_string("provider", "openai");
+  auto endpoint = m.get_string("endpoint", "chat.completions");
+  auto model = m.get_string("model", "");
+  auto host = m.get_string("host", "api.openai.com");
+  auto path = m.get_string("path", "/v1/chat/completions");
+  auto key = m.get_string("api_key_id", "");
+  auto prompt = m.get_string("prompt", "");
+  auto tools = m.get_string_list("tools");
+  auto text = m.get_string("response", "");
+  auto status = m.get_uint("status", response ? 200 : 0, 0, 999);
+  auto tokens_in = m.get_uint("tokens_in", 0, 0, UINT32_MAX);
+  auto tokens_out = m.get_uint("tokens_out", 0, 0, UINT32_MAX);
+  if (const Error* e = first_error({error_of(provider), error_of(endpoint), error_of(model), error_of(host),
+                                    error_of(path), error_of(key), error_of(prompt), error_of(tools), error_of(text),
+                                    error_of(status), error_of(tokens_in), error_of(tokens_out)})) {
+    return *e;
+  }
+  p.provider = *provider;
+  p.endpoint = *endpoint;
+  p.model = *model;
+  p.api_key_id = *key;
+  p.prompt = *prompt;
+  p.tools = *tools;
+  p.response = *text;
+  p.http = {1, "POST", *host, *path, static_cast<uint32_t>(*status)};
+  if (*tokens_in) p.tokens_in = *tokens_in;
+  if (*tokens_out) p.tokens_out = *tokens_out;
+  YAML::Node calls = m.get("tool_calls");
+  if (calls.IsDefined() && !calls.IsSequence()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: tool_calls is a list of {{name, args}}", m.where(calls));
+  }
+  for (const YAML::Node& c : calls) {
+    auto call = YamlMap::of(c, m.file(), "tool call");
+    if (!call) return call.error();
+    auto name = call->get_string("name", "");
+    auto args = call->get_string("args", "{}");
+    if (const Error* e = first_error({error_of(name), error_of(args)})) return *e;
+    if (Status s = call->finish(); !s) return s.error();
+    p.tool_calls.push_back({"call_" + std::to_string(p.tool_calls.size()), *name, *args});
+  }
+  return p;
+}
+
+// mcp_message: one JSON-RPC message of an MCP session.
+Result<McpPayload> mcp_payload(YamlMap& m) {
+  McpPayload p;
+  auto kind = m.get_string("kind", "request");
+  auto method = m.get_string("method", "");
+  auto tool = m.get_string("tool", "");
+  auto args = m.get_string("args", "");
+  auto uri = m.get_string("uri", "");
+  auto result = m.get_string("result", "");
+  auto error = m.get_string("error", "");
+  if (const Error* e = first_error({error_of(kind), error_of(method), error_of(tool), error_of(args), error_of(uri),
+                                    error_of(result), error_of(error)})) {
+    return *e;
+  }
+  static const std::map<std::string, McpKind, std::less<>> kKinds = {{"request", McpKind::kRequest},
+                                                                     {"notification", McpKind::kNotification},
+                                                                     {"result", McpKind::kResult},
+                                                                     {"error", McpKind::kError}};
+  auto k = kKinds.find(*kind);
+  if (k == kKinds.end()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: kind is request, notification, result or error",
+                      m.where(m.get("kind")));
+  }
+  p.kind = k->second;
+  p.stream.transport = ChunkTransport::kPipe;
+  p.id = p.kind == McpKind::kNotification ? "" : "1";
+  p.method = *method;
+  p.tool_name = *tool;
+  p.tool_args = *args;
+  p.resource_uri = *uri;
+  p.result = *result;
+  p.error = *error;
+  return p;
+}
+
+// dns: the answer of a resolver (A or AAAA records for `query`), which later connects to those
+// addresses carry in net.dns.names.
+Result<DnsPayload> dns_payload(YamlMap& m) {
+  auto query = m.get_string("query", "");
+  auto answers = m.get_string_list("answers");
+  auto ttl = m.get_uint("ttl", 300, 0, UINT32_MAX);
+  auto resolver = address(m, "resolver", "127.0.0.53");
+  if (const Error* e = first_error({error_of(query), error_of(answers), error_of(ttl), error_of(resolver)})) return *e;
+  if (query->empty()) return make_error(ErrorCode::kInvalidArgument, "{}: dns needs query", m.where(m.node()));
+  dns::Message msg;
+  msg.is_response = true;
+  msg.questions.push_back({*query, 1, 1});
+  for (const std::string& a : *answers) {
+    auto ip = IpAddress::parse(a);
+    if (!ip) return make_error(ErrorCode::kInvalidArgument, "{}: '{}' is not an IP address", m.where(m.get("answers")), a);
+    msg.answers.push_back({*query, static_cast<uint16_t>(ip->family == IpAddress::Family::kV4 ? 1 : 28), 1, static_cast<uint32_t>(*ttl), *ip, ""});
+  }
+  DnsPayload p;
+  p.proto = IPPROTO_UDP;
+  p.server = *resolver;
+  p.server_port = 53;
+  p.message = std::move(msg);
+  return p;
+}
+
 // Turns test events into kernel-shaped events: pids become process keys, and a pid that execs
 // keeps its key, as in the kernel.
 class EventBuilder {
@@ -101,11 +221,9 @@ class EventBuilder {
       auto uid = m.get_uint("uid", 0, 0, UINT32_MAX);
       auto euid = m.get_uint("euid", uid ? *uid : 0, 0, UINT32_MAX);
       auto gid = m.get_uint("gid", 0, 0, UINT32_MAX);
-      for (const Error* err : {ppid ? nullptr : &ppid.error(), exe ? nullptr : &exe.error(),
-                               args ? nullptr : &args.error(), uid ? nullptr : &uid.error(),
-                               euid ? nullptr : &euid.error(), gid ? nullptr : &gid.error()}) {
-        if (err) return *err;
-      }
+      if (const Error* e = first_error({error_of(ppid), error_of(exe),
+                               error_of(args), error_of(uid),
+                               error_of(euid), error_of(gid)})) return *e;
       if (exe->empty()) return make_error(ErrorCode::kInvalidArgument, "{}: execve needs exe", m.where(m.node()));
       if (*ppid) x.parent = key_of(static_cast<uint32_t>(*ppid));
       x.filename = *exe;
@@ -136,11 +254,9 @@ class EventBuilder {
       auto flags = open_flags(m);
       auto mode = m.get_uint("mode", 0, 0, 07777);
       auto res = m.get_uint("errno", 0, 0, 4095);
-      for (const Error* err : {path ? nullptr : &path.error(), path2 ? nullptr : &path2.error(),
-                               flags ? nullptr : &flags.error(), mode ? nullptr : &mode.error(),
-                               res ? nullptr : &res.error()}) {
-        if (err) return *err;
-      }
+      if (const Error* e = first_error({error_of(path), error_of(path2),
+                               error_of(flags), error_of(mode),
+                               error_of(res)})) return *e;
       if (path->empty() && *t != EventType::kMemfdCreate) {
         return make_error(ErrorCode::kInvalidArgument, "{}: {} needs path", m.where(m.node()), *type);
       }
@@ -159,11 +275,9 @@ class EventBuilder {
       auto dport = m.get_uint("dport", 0, 0, 65535);
       auto sport = m.get_uint("sport", 40000, 0, 65535);
       auto res = m.get_uint("errno", 0, 0, 4095);
-      for (const Error* err : {proto ? nullptr : &proto.error(), dip ? nullptr : &dip.error(),
-                               sip ? nullptr : &sip.error(), dport ? nullptr : &dport.error(),
-                               sport ? nullptr : &sport.error(), res ? nullptr : &res.error()}) {
-        if (err) return *err;
-      }
+      if (const Error* e = first_error({error_of(proto), error_of(dip),
+                               error_of(sip), error_of(dport),
+                               error_of(sport), error_of(res)})) return *e;
       if (*proto != "tcp" && *proto != "udp") {
         return make_error(ErrorCode::kInvalidArgument, "{}: proto is tcp or udp", m.where(m.get("proto")));
       }
@@ -175,6 +289,18 @@ class EventBuilder {
       n.res = -static_cast<int64_t>(*res);
       n.fd = 3;
       e.payload = std::move(n);
+    } else if (*t == EventType::kDns) {
+      auto p = dns_payload(m);
+      if (!p) return p.error();
+      e.payload = std::move(*p);
+    } else if (*t == EventType::kLlmRequest || *t == EventType::kLlmResponse) {
+      auto p = llm_payload(m, *t == EventType::kLlmResponse);
+      if (!p) return p.error();
+      e.payload = std::move(*p);
+    } else if (*t == EventType::kMcpMessage) {
+      auto p = mcp_payload(m);
+      if (!p) return p.error();
+      e.payload = std::move(*p);
     } else {
       return make_error(ErrorCode::kUnsupported, "{}: rule tests cannot build '{}' events yet", m.where(m.node()), *type);
     }
@@ -258,6 +384,7 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
   ProcessTable table({}, "test-host", metrics);
   BootClock clock(0);
   EventBuilder builder;
+  dns::NameTable dns_names;
   RuleEvaluator evaluator(std::shared_ptr<const RuleSet>(&rules, [](const RuleSet*) {}), MatchMode::kAll);
   std::vector<Seen> seen;
   uint64_t index = 0;
@@ -268,7 +395,8 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
     auto event = builder.build(*em, index);
     if (!event) return event.error();
     const ProcessInfo* proc = table.apply(*event);
-    EventContext ctx{*event, proc, table, clock};
+    if (const auto* dns = event->as<DnsPayload>(); dns && dns->message) dns_names.learn(*dns->message, event->hdr.boot_ns);
+    EventContext ctx{*event, proc, table, clock, nullptr, &dns_names};
     for (const CompiledRule* r : evaluator.evaluate(ctx)) {
       seen.push_back({r->name, index, evaluator.alert(*r, ctx, "test-host").output});
     }

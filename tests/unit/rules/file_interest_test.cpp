@@ -25,6 +25,21 @@ std::string rule(const std::string& name, const std::string& condition) {
   return "- rule: " + name + "\n  desc: d\n  condition: " + condition + "\n  output: o\n  priority: WARNING\n";
 }
 
+// The shipped packs load by default: one rule without a path bound would make the kernel report
+// every open on the host.
+TEST(FileInterest, TheShippedRulePacksKeepTheFileFilterNarrow) {
+  Diagnostics diags;
+  RuleDocument doc;
+  doc.add_file(std::string(ZTAI_SOURCE_DIR) + "/rules/host/host_rules.yaml", diags);
+  doc.add_file(std::string(ZTAI_SOURCE_DIR) + "/rules/ai/ai_rules.yaml", diags);
+  auto set = compile_rules(doc, builtin_fields(), diags);
+  ASSERT_NE(set, nullptr) << diags.errors_text();
+  FileInterest i = file_interest_of(*set);
+  EXPECT_TRUE(i.enabled);
+  EXPECT_FALSE(i.all_paths) << "a shipped file rule has no exact, prefix or suffix bound";
+  EXPECT_TRUE(std::find(i.patterns.begin(), i.patterns.end(), PathPattern{K::kSuffix, ".gguf"}) != i.patterns.end());
+}
+
 TEST(FileInterest, NoFileRuleMeansNoFileEvents) {
   FileInterest i = interest_of(rule("exec", "evt.type = execve and proc.name = bash"));
   EXPECT_FALSE(i.enabled);

@@ -125,6 +125,50 @@ TEST(RuleTests, BrokenRulesOrTestsFailWithTheirPlace) {
   EXPECT_NE(report.lines[0].find("unknown field proc.nme"), std::string::npos) << report.lines[0];
 }
 
+TEST(RuleTests, AiAndDnsEventsAreBuiltAndCheckedWithTheirPlace) {
+  TempDir dir;
+  dir.write("r.yaml", rule("Tool", "evt.type = llm_response and llm.tool.name = run_command") +
+                          rule("Mcp", "evt.type = mcp_message and mcp.tool.name = fetch") +
+                          rule("Named", "evt.type = connect and net.dns.names = api.example.com"));
+  std::string good = dir.write("good.yaml", R"(rules: [r.yaml]
+tests:
+  - name: ai events
+    events:
+      - {type: llm_response, pid: 5, model: m, tool_calls: [{name: run_command, args: "{}"}]}
+      - {type: mcp_message, pid: 5, kind: request, method: tools/call, tool: fetch}
+      - {type: dns, pid: 5, query: api.example.com, answers: [192.0.2.1, "2001:db8::1"]}
+      - {type: connect, pid: 5, dip: "2001:db8::1", dport: 443}
+    expect:
+      - {rule: Tool, event: 1}
+      - {rule: Mcp, event: 2}
+      - {rule: Named, event: 4}
+)");
+  std::string bad = dir.write("bad.yaml", R"(rules: [r.yaml]
+tests:
+  - name: bad tool calls
+    events:
+      - {type: llm_response, pid: 5, tool_calls: run_command}
+    expect: []
+  - name: bad kind
+    events:
+      - {type: mcp_message, pid: 5, kind: answer}
+    expect: []
+  - name: bad answer
+    events:
+      - {type: dns, pid: 5, query: a.example, answers: [not-an-ip]}
+    expect: []
+)");
+  RuleTestReport report = run_rule_tests({good, bad}, builtin_fields());
+  std::string all;
+  for (const std::string& l : report.lines) all += l + "\n";
+  EXPECT_EQ(report.passed, 1u) << all;
+  EXPECT_EQ(report.failed, 3u) << all;
+  EXPECT_NE(all.find("bad.yaml:5:"), std::string::npos) << "errors name the place: " << all;
+  EXPECT_NE(all.find("tool_calls is a list"), std::string::npos) << all;
+  EXPECT_NE(all.find("kind is request, notification, result or error"), std::string::npos) << all;
+  EXPECT_NE(all.find("'not-an-ip' is not an IP address"), std::string::npos) << all;
+}
+
 TEST(RuleSetHandoff, TakesOnlyWhatWasPublished) {
   RuleSetHandoff handoff;
   EXPECT_EQ(handoff.take(), nullptr);
