@@ -18,6 +18,8 @@ packages=(
   libcurl4-openssl-dev libnghttp2-dev libcapstone-dev librdkafka-dev libsystemd-dev libssl-dev librelp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # packaging: the .deb's tests check it with lintian; dpkg-shlibdeps (dpkg-dev) fills its Depends
+  lintian dpkg-dev
   # tools the tests drive
   iproute2 procps curl openssl python3 rsyslog rsyslog-relp rsyslog-openssl stress-ng golang-go nodejs
 )

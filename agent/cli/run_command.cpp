@@ -6,6 +6,7 @@
 #include "agent/common/log.h"
 #include "agent/config/agent_config.h"
 #include "agent/pipeline/agent_runner.h"
+#include "agent/service/service_notifier.h"
 
 namespace ztai {
 namespace {
@@ -69,11 +70,25 @@ int run_command(const std::vector<std::string>& argv) {
   hup.sa_handler = on_reload_signal;
   sigaction(SIGHUP, &hup, nullptr);
 
+  // Under systemd (Type=notify) the manager learns readiness, reloads, liveness and the stop from
+  // here; a manager that cannot be told is worth one warning, not a failed run.
+  const ServiceNotifier notifier = ServiceNotifier::from_environment();
+  std::atomic<bool> notify_warned{false};
+  auto notify = [&](Status sent) {
+    if (!sent && !notify_warned.exchange(true)) log::warn("service manager: {}", sent.error().message());
+  };
   RunHooks hooks;
   hooks.reload = &g_reload;
+  hooks.on_ready = [&](const std::string& summary) { notify(notifier.ready(summary)); };
+  hooks.on_tick = [&] { notify(notifier.watchdog()); };
+  hooks.on_reload_requested = [&] { notify(notifier.reloading("reloading rules")); };
+  // READY=1 after a failed reload too: the agent runs on with its previous rules.
+  hooks.on_reloaded = [&](bool, const std::string& summary) { notify(notifier.ready(summary)); };
+  hooks.on_stopping = [&] { notify(notifier.stopping("stopping: draining outputs, detaching programs")); };
   Status s = run_agent(*config, g_stop, hooks);
   if (!s) {
     log::error("{}", s.error().message());
+    notify(notifier.status("start-up failed: " + s.error().message()));
     return 1;
   }
   return 0;

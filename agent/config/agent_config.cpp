@@ -137,6 +137,9 @@ Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto window = m->get_uint("alert_window_seconds", d.alert_window_seconds, 1, 86400);
   if (!window) return window.error();
   r.alert_window_seconds = static_cast<uint32_t>(*window);
+  auto bundles = m->get_string("bundles_dir", d.bundles_dir);
+  if (!bundles) return bundles.error();
+  r.bundles_dir = *bundles;
   return m->finish();
 }
 
@@ -253,6 +256,9 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
                       m->where(m->get("log_level")), *level);
   }
   c.log_level = *level;
+  auto lock = m->get_string("lock_file", c.lock_file);
+  if (!lock) return lock.error();
+  c.lock_file = *lock;
   if (Status s = parse_enforcement(*m, c.enforcement); !s) return s.error();
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
                    parse_output(*m, c.output), parse_api(*m, c.api), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),

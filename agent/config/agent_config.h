@@ -38,6 +38,9 @@ struct RulesSettings {
   uint32_t watch_interval_seconds = 2;  // 0: reload on SIGHUP only
   uint32_t alerts_per_window = 10;  // per rule and workload (cgroup); 0: no limit
   uint32_t alert_window_seconds = 60;
+  // RuleBundle objects from the Kubernetes API, kept here as rule files and loaded after the paths
+  // while the agent reaches the API (identity.kubernetes). Empty: not watched.
+  std::string bundles_dir = "/var/lib/ztai/rulebundles";
   // Not a config key: set by `ztai run --rules`, whose paths must exist.
   bool paths_required = false;
 };
@@ -90,6 +93,7 @@ struct ApiSettings {
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
+  std::string lock_file = "/run/ztai/ztai.lock";  // one agent per host; empty: no lock
   KernelSettings kernel;
   ProcessTableConfig process_table;
   IdentitySettings identity;

@@ -1,369 +1,76 @@
 #include "agent/identity/pod_watcher.h"
 
-#include <curl/curl.h>
-
-#include <algorithm>
-#include <memory>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "agent/common/log.h"
 #include "agent/identity/kube_pods.h"
 
 namespace ztai {
-namespace {
 
-using nlohmann::json;
+// The pods of this node, as the PodStore wants them.
+class PodWatcher::Pods : public KubeCollection {
+ public:
+  Pods(PodStore& store, MetricsRegistry& metrics)
+      : store_(store), pods_(metrics.gauge("ztai_k8s_pods", "Pods of this node known from the API server")) {}
 
-std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-void curl_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
-// State of one transfer, reached from libcurl's C callbacks.
-struct Transfer {
-  CURL* curl;
-  const std::atomic<bool>* stop;
-  const std::function<bool(std::string_view)>* on_body;
-  long status = 0;
-  std::string error_body;  // the answer when it is not 200
-  bool aborted = false;
-};
-
-size_t on_write(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t bytes = size * n;
-  if (t->status == 0) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
-  if (t->status != 200) {
-    if (t->error_body.size() < 4096) t->error_body.append(data, std::min<size_t>(bytes, 4096));
-    return bytes;
-  }
-  if (!(*t->on_body)(std::string_view(data, bytes))) {
-    t->aborted = true;
-    return 0;
-  }
-  return bytes;
-}
-
-// libcurl calls this at least once a second, also on an idle watch: the way to stop one.
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<Transfer*>(user)->stop->load(std::memory_order_relaxed) ? 1 : 0;
-}
-
-// The API server explains errors in a Status object; its message is the useful part.
-std::string status_message(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
-  return body.substr(0, 200);
-}
-
-}  // namespace
-
-PodWatcher::PodWatcher(PodWatcherSettings settings, PodStore& store, MetricsRegistry& metrics)
-    : settings_(std::move(settings)),
-      store_(store),
-      pods_(metrics.gauge("ztai_k8s_pods", "Pods of this node known from the API server")),
-      reachable_gauge_(metrics.gauge("ztai_k8s_api_reachable", "1 while the API server answers the pod list/watch")),
-      lists_(metrics.counter("ztai_k8s_lists_total", "Full lists of this node's pods (start, 410 Gone, errors)")),
-      watch_events_(metrics.counter("ztai_k8s_watch_events_total", "Pod watch events applied")),
-      restarts_closed_(metrics.counter("ztai_k8s_watch_restarts_total", "Pod watches started again",
-                                       {{"reason", "closed"}})),
-      restarts_expired_(metrics.counter("ztai_k8s_watch_restarts_total", "Pod watches started again",
-                                        {{"reason", "expired"}})),
-      request_errors_(metrics.counter("ztai_k8s_request_errors_total",
-                                      "API requests that failed (connection, TLS, HTTP status)")),
-      bad_objects_(metrics.counter("ztai_k8s_bad_objects_total", "Watch lines or pods that could not be read")) {
-  curl_init_once();
-  reachable_gauge_.set(0);
-}
-
-PodWatcher::~PodWatcher() { stop(); }
-
-void PodWatcher::start() {
-  stop_.store(false);
-  thread_ = std::thread([this] { run(); });
-}
-
-void PodWatcher::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_.store(true);
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool PodWatcher::wait(uint32_t ms) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stop_.load(); });
-  return !stop_.load();
-}
-
-std::string PodWatcher::pods_url() const {
-  return fmt::format("{}/api/v1/pods?fieldSelector={}", settings_.api.server,
-                     url_escape("spec.nodeName=" + settings_.node_name));
-}
-
-void PodWatcher::set_reachable(bool reachable, std::string_view why) {
-  if (reachable != reachable_) {
-    if (reachable) {
-      log::info("Kubernetes API server {} answers again: pod metadata resumes", settings_.api.server);
-    } else {
-      log::warn("Kubernetes API server {} is unreachable ({}): events of pods not yet known carry "
-                "workload.resolution=unavailable until it answers",
-                settings_.api.server, why);
-    }
-  }
-  reachable_ = reachable;
-  reachable_gauge_.set(reachable ? 1 : 0);
-  if (!reachable) {
-    store_.set_state(PodStore::State::kUnreachable);
-  }
-}
-
-void PodWatcher::run() {
-  uint32_t backoff = settings_.retry_initial_ms;
-  while (!stop_.load()) {
-    auto rv = list();
-    if (!rv) {
-      if (stop_.load()) break;
-      set_reachable(false, rv.error().message());
-      if (!wait(backoff)) break;
-      backoff = std::min(backoff * 2, settings_.retry_max_ms);
-      continue;
-    }
-    backoff = settings_.retry_initial_ms;
-    std::string resource_version = *rv;
-    // Watch from the list's version until the server says that version is gone.
-    for (;;) {
-      WatchEnd end = watch(resource_version);
-      if (end == WatchEnd::kStopped || end == WatchEnd::kExpired) break;
-      if (end == WatchEnd::kClosed) {
-        restarts_closed_.inc();
-        backoff = settings_.retry_initial_ms;
-        continue;
-      }
-      restarts_closed_.inc();
-      if (!wait(backoff)) break;
-      backoff = std::min(backoff * 2, settings_.retry_max_ms);
-    }
-  }
-}
-
-PodWatcher::Response PodWatcher::get(const std::string& url, long timeout_s,
-                                     const std::function<bool(std::string_view)>& on_body) {
-  Response r;
-  auto token = kube_bearer_token(settings_.api);
-  if (!token) {
-    r.error = token.error().message();
-    return r;
-  }
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) {
-    r.error = "libcurl could not start a transfer";
-    return r;
-  }
-  std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Accept: application/json"));
-  if (!token->empty()) {
-    headers.reset(curl_slist_append(headers.release(), ("Authorization: Bearer " + *token).c_str()));
-  }
-  Transfer t{curl.get(), &stop_, &on_body, 0, {}, false};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout_ms));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-  const KubeApiConfig& api = settings_.api;
-  if (!api.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, api.ca_file.c_str());
-  curl_blob ca{const_cast<char*>(api.ca_pem.data()), api.ca_pem.size(), CURL_BLOB_NOCOPY};
-  if (!api.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-  curl_blob cert{const_cast<char*>(api.client_cert_pem.data()), api.client_cert_pem.size(), CURL_BLOB_NOCOPY};
-  curl_blob key{const_cast<char*>(api.client_key_pem.data()), api.client_key_pem.size(), CURL_BLOB_NOCOPY};
-  if (!api.client_cert_pem.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-  }
-  if (!api.client_key_pem.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-  }
-  if (api.insecure_skip_tls_verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  CURLcode rc = curl_easy_perform(c);
-  if (t.status == 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
-  r.status = t.status;
-  if (t.status != 200 && t.status != 0) {
-    r.error = fmt::format("HTTP {}: {}", t.status, status_message(t.error_body));
-  } else if (rc != CURLE_OK && !t.aborted) {
-    r.error = curl_easy_strerror(rc);
-  }
-  return r;
-}
-
-Result<std::string> PodWatcher::list() {
-  std::vector<PodInfo> pods;
-  std::string cont;
-  std::string resource_version;
-  for (;;) {
-    std::string url = fmt::format("{}&limit={}", pods_url(), settings_.page_size);
-    if (!cont.empty()) url += "&continue=" + url_escape(cont);
-    std::string body;
-    Response r = get(url, 60, [&](std::string_view chunk) {
-      body.append(chunk);
-      return true;
-    });
-    if (stop_.load()) return make_error(ErrorCode::kIo, "stopped");
-    if (!r.error.empty()) {
-      request_errors_.inc();
-      if (r.status == 401 || r.status == 403) {
-        r.error += " (the agent needs get, list and watch on pods)";
-      }
-      // 410 during paging: the continue token expired; start the list again.
-      if (r.status == 410 && !cont.empty()) {
-        cont.clear();
-        pods.clear();
-        continue;
-      }
-      return make_error(ErrorCode::kIo, "listing pods of node {} at {}: {}", settings_.node_name,
-                        settings_.api.server, r.error);
-    }
-    json j = json::parse(body, nullptr, false);
-    if (!j.is_object() || !j.contains("items") || !j["items"].is_array()) {
-      bad_objects_.inc();
-      return make_error(ErrorCode::kInvalidArgument, "listing pods at {}: the answer is not a PodList",
-                        settings_.api.server);
-    }
-    for (const json& item : j["items"]) {
+  size_t replace_all(const std::vector<nlohmann::json>& items) override {
+    std::vector<PodInfo> pods;
+    size_t bad = 0;
+    for (const nlohmann::json& item : items) {
       auto p = pod_from_json(item);
       if (!p) {
-        bad_objects_.inc();
+        ++bad;
         continue;
       }
       pods.push_back(std::move(*p));
     }
-    const json& meta = j.contains("metadata") && j["metadata"].is_object() ? j["metadata"] : json::object();
-    resource_version = meta.value("resourceVersion", "");
-    cont = meta.value("continue", "");
-    if (cont.empty()) break;
+    pods_.set(static_cast<int64_t>(pods.size()));
+    store_.replace_all(std::move(pods));
+    return bad;
   }
-  lists_.inc();
-  pods_.set(static_cast<int64_t>(pods.size()));
-  log::debug("listed {} pods of node {} at version {}", pods.size(), settings_.node_name, resource_version);
-  store_.replace_all(std::move(pods));
-  set_reachable(true, "");
-  store_.set_state(PodStore::State::kSynced);
-  return resource_version;
-}
 
-PodWatcher::WatchEnd PodWatcher::watch(std::string& resource_version) {
-  std::string url = fmt::format("{}&watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}",
-                                pods_url(), url_escape(resource_version), settings_.watch_timeout_seconds);
-  std::string pending;
-  WatchEnd end = WatchEnd::kClosed;
-  bool connected = false;
-  Response r = get(url, static_cast<long>(settings_.watch_timeout_seconds) + 30, [&](std::string_view chunk) {
-    if (!connected) {
-      connected = true;
-      set_reachable(true, "");
-      store_.set_state(PodStore::State::kSynced);
-    }
-    pending.append(chunk);
-    size_t start = 0;
-    for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-      if (!handle_watch_line(std::string_view(pending).substr(start, nl - start), resource_version, end)) {
-        return false;
-      }
-    }
-    pending.erase(0, start);
-    return true;
-  });
-  if (stop_.load()) return WatchEnd::kStopped;
-  if (end == WatchEnd::kExpired || r.status == 410) {
-    restarts_expired_.inc();
-    log::info("pod watch at version {} expired (410 Gone): listing again", resource_version);
-    return WatchEnd::kExpired;
-  }
-  if (!r.error.empty()) {
-    request_errors_.inc();
-    // A stream cut after it started is a dropped watch, not an unreachable server.
-    if (connected) {
-      log::debug("pod watch from {} ended: {}", settings_.api.server, r.error);
+  bool apply(std::string_view type, const nlohmann::json& object) override {
+    auto pod = pod_from_json(object);
+    if (!pod) return false;
+    if (type == "DELETED") {
+      store_.remove(pod->uid);
+    } else if (type == "ADDED" || type == "MODIFIED") {
+      store_.upsert(std::move(*pod));
     } else {
-      set_reachable(false, r.error);
+      return false;
     }
-    return WatchEnd::kFailed;
+    pods_.set(static_cast<int64_t>(store_.size()));
+    return true;
   }
-  if (end == WatchEnd::kFailed) request_errors_.inc();
-  return end;
+
+  // Unreachable: events of pods not yet known carry workload.resolution=unavailable.
+  void reachable(bool yes) override {
+    store_.set_state(yes ? PodStore::State::kSynced : PodStore::State::kUnreachable);
+  }
+
+ private:
+  PodStore& store_;
+  Gauge& pods_;
+};
+
+PodWatcher::PodWatcher(PodWatcherSettings settings, PodStore& store, MetricsRegistry& metrics)
+    : pods_(std::make_unique<Pods>(store, metrics)) {
+  KubeWatchSettings w;
+  w.api = std::move(settings.api);
+  w.path = "/api/v1/pods";
+  w.field_selector = "spec.nodeName=" + settings.node_name;
+  w.what = "pods of node " + settings.node_name;
+  w.resource = "pods";
+  w.metric_prefix = "ztai_k8s";
+  w.watch_timeout_seconds = settings.watch_timeout_seconds;
+  w.retry_initial_ms = settings.retry_initial_ms;
+  w.retry_max_ms = settings.retry_max_ms;
+  w.connect_timeout_ms = settings.connect_timeout_ms;
+  w.page_size = settings.page_size;
+  watcher_ = std::make_unique<KubeWatcher>(std::move(w), *pods_, metrics);
 }
 
-bool PodWatcher::handle_watch_line(std::string_view line, std::string& resource_version, WatchEnd& end) {
-  if (line.empty() || line == "\r") return true;
-  json j = json::parse(line, nullptr, false);
-  if (!j.is_object() || !j.contains("type") || !j["type"].is_string() || !j.contains("object")) {
-    bad_objects_.inc();
-    return true;
-  }
-  std::string type = j["type"].get<std::string>();
-  const json& obj = j["object"];
-  if (type == "ERROR") {
-    // A Status object; 410 means the version we watch from was compacted away.
-    long code = obj.is_object() ? obj.value("code", 0L) : 0L;
-    end = code == 410 ? WatchEnd::kExpired : WatchEnd::kFailed;
-    if (code != 410) log::warn("pod watch error from {}: {}", settings_.api.server, status_message(obj.dump()));
-    return false;
-  }
-  if (obj.is_object() && obj.contains("metadata") && obj["metadata"].is_object()) {
-    std::string rv = obj["metadata"].value("resourceVersion", "");
-    if (!rv.empty()) resource_version = rv;
-  }
-  if (type == "BOOKMARK") return true;
-  auto pod = pod_from_json(obj);
-  if (!pod) {
-    bad_objects_.inc();
-    return true;
-  }
-  watch_events_.inc();
-  if (type == "DELETED") {
-    store_.remove(pod->uid);
-  } else if (type == "ADDED" || type == "MODIFIED") {
-    store_.upsert(std::move(*pod));
-  } else {
-    bad_objects_.inc();
-    return true;
-  }
-  pods_.set(static_cast<int64_t>(store_.size()));
-  return true;
-}
+PodWatcher::~PodWatcher() { stop(); }
+
+void PodWatcher::start() { watcher_->start(); }
+
+void PodWatcher::stop() { watcher_->stop(); }
 
 }  // namespace ztai

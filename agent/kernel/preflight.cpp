@@ -60,10 +60,11 @@ Status check_privileges() {
 }
 
 Status check_btf() {
-  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+  if (access(kKernelBtfPath, R_OK) != 0) {
     return make_error(ErrorCode::kUnsupported,
-                      "this kernel exposes no BTF at /sys/kernel/btf/vmlinux: ztai needs a kernel built with "
-                      "CONFIG_DEBUG_INFO_BTF=y (the default of Debian 11+, Ubuntu 20.10+, RHEL 8.2+)");
+                      "this kernel exposes no BTF at {}: ztai needs a kernel built with "
+                      "CONFIG_DEBUG_INFO_BTF=y (the default of Debian 11+, Ubuntu 20.10+, RHEL 8.2+)",
+                      kKernelBtfPath);
   }
   return {};
 }

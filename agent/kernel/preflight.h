@@ -8,6 +8,9 @@
 
 namespace ztai {
 
+// The kernel's own BTF, which CO-RE relocations are resolved against.
+inline constexpr const char* kKernelBtfPath = "/sys/kernel/btf/vmlinux";
+
 struct PreflightSettings {
   std::string tracefs = "/sys/kernel/tracing";
   std::string bpffs = "/sys/fs/bpf";

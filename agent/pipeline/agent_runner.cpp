@@ -6,6 +6,7 @@
 #include "agent/common/log.h"
 #include "agent/common/mounts.h"
 #include "agent/identity/identity_service.h"
+#include "agent/identity/kube_watcher.h"
 #include "agent/identity/procfs.h"
 #include "agent/enforce/policy_service.h"
 #include "agent/kernel/bpf_programs.h"
@@ -17,7 +18,9 @@
 #include "agent/rules/rule_loader.h"
 #include "agent/rules/file_interest.h"
 #include "agent/rules/net_interest.h"
+#include "agent/rules/rule_bundles.h"
 #include "agent/rules/rule_reloader.h"
+#include "agent/service/instance_lock.h"
 
 namespace ztai {
 namespace {
@@ -103,11 +106,27 @@ Status run_agent(const AgentConfig& config, const std::atomic<bool>& stop, const
 namespace {
 
 Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& stop, const RunHooks& hooks) {
+  // Before anything else: a second agent must not touch the first one's kernel state.
+  std::optional<InstanceLock> lock;
+  if (!config.lock_file.empty()) {
+    auto acquired = InstanceLock::acquire(config.lock_file);
+    if (!acquired) return acquired.error().context(fmt::format("{}: lock_file", config.file));
+    lock.emplace(std::move(*acquired));
+  }
   MetricsRegistry metrics;
   BootClock clock;
 
   // Rules first: a malformed rule file stops the start-up before anything is loaded in the kernel.
-  rules::LoadedRules initial = rules::load_rules(config.rules.paths, !config.rules.paths_required, builtin_fields());
+  // RuleBundle objects join the rules while the agent reaches the Kubernetes API.
+  std::vector<std::string> rule_paths = config.rules.paths;
+  std::optional<KubeApiConfig> bundle_api;
+  if (!config.rules.bundles_dir.empty() && !config.rules.paths_required) {
+    if (auto api = kube_api_config(config.identity.kubernetes)) {
+      bundle_api = *api;
+      rule_paths.push_back(config.rules.bundles_dir);
+    }
+  }
+  rules::LoadedRules initial = rules::load_rules(rule_paths, !config.rules.paths_required, builtin_fields());
   for (const rules::Diagnostic& d : initial.diags.all()) {
     if (d.severity == rules::Diagnostic::Severity::kWarning) log::warn("{}", d.str());
   }
@@ -122,6 +141,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   }
   FileInterest rules_file_interest = rules::file_interest_of(*initial.rules);
   const uint32_t rules_net_skip = rules::net_skip_mask(*initial.rules);
+  const size_t rule_count = initial.rules->rules().size();
   rules::RuleSetHandoff rule_handoff;
   rule_handoff.publish(std::move(initial.rules));
 
@@ -200,30 +220,57 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     Status s = (*programs)->file_filter().apply(file_interest(config.file_sensor, rules::file_interest_of(set)));
     if (!s) log::error("the new rules' file filter could not be applied: {}", s.error().message());
   };
-  rules::RuleReloader reloader({config.rules.paths, !config.rules.paths_required,
-                                config.rules.watch_interval_seconds * 1000, refilter},
+  rules::RuleReloader reloader({rule_paths, !config.rules.paths_required,
+                                config.rules.watch_interval_seconds * 1000, refilter, hooks.on_reloaded},
                                builtin_fields(), rule_handoff, metrics);
+  // A changed bundle is written to bundles_dir and reloaded like SIGHUP; the last bundles seen
+  // were loaded above, so an unreachable API server keeps them.
+  std::unique_ptr<rules::RuleBundleFolder> bundles;
+  std::unique_ptr<KubeWatcher> bundle_watch;
+  if (bundle_api) {
+    bundles = std::make_unique<rules::RuleBundleFolder>(config.rules.bundles_dir, [&reloader] { reloader.request(); });
+    if (Status s = bundles->prepare(); !s) return s.error().context(config.file);
+    KubeWatchSettings w;
+    w.api = *bundle_api;
+    w.path = rules::kRuleBundlesPath;
+    w.what = "rule bundles";
+    w.resource = "rulebundles.ztai.io";
+    w.metric_prefix = "ztai_k8s_rulebundles";
+    w.watch_timeout_seconds = config.identity.kubernetes.watch_timeout_seconds;
+    w.retry_max_ms = config.identity.kubernetes.retry_max_seconds * 1000;
+    bundle_watch = std::make_unique<KubeWatcher>(std::move(w), *bundles, metrics);
+    bundle_watch->start();
+    log::info("RuleBundle objects from {} are kept in {}", bundle_api->server, config.rules.bundles_dir);
+  }
   auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
   if (!reader) return reader.error();
   DropWatch drops(**programs, metrics);
 
   log::info("running: {} programs attached, {} processes seeded, events to outputs: {}", (*programs)->attached().size(),
             seeded, config.output.events ? "yes" : "no");
-  if (hooks.on_ready) hooks.on_ready();
+  if (hooks.on_ready) {
+    hooks.on_ready(fmt::format("running: {} programs attached, {} rules", (*programs)->attached().size(),
+                               rule_count));
+  }
 
   uint64_t next_housekeeping = 0;
   while (!stop.load(std::memory_order_relaxed)) {
     auto n = (*reader)->poll(static_cast<int>(config.kernel.poll_interval_ms));
     if (!n) return n.error();
-    if (hooks.reload && hooks.reload->exchange(false)) reloader.request();
+    if (hooks.reload && hooks.reload->exchange(false)) {
+      if (hooks.on_reload_requested) hooks.on_reload_requested();
+      reloader.request();
+    }
     uint64_t now = BootClock::now_boot_ns();
     if (now >= next_housekeeping) {
       processes.reap(now);
       drops.check();
+      if (hooks.on_tick) hooks.on_tick();
       if (policies) policies->tick(now, false);
       next_housekeeping = now + 1'000'000'000;
     }
   }
+  if (hooks.on_stopping) hooks.on_stopping();
   auto drained = (*reader)->poll(0);  // what the rings hold at the stop
   if (!drained) return drained.error();
   return {};

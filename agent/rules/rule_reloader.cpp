@@ -63,6 +63,10 @@ void RuleReloader::reload(const char* why) {
     failed_.inc();
     log::error("{}: the new rules have {} errors; the running rules stay:\n{}", why, loaded.diags.error_count(),
                loaded.diags.errors_text());
+    if (settings_.after_reload) {
+      settings_.after_reload(false, fmt::format("{}: {} errors in the new rules, the running rules stay", why,
+                                                loaded.diags.error_count()));
+    }
     return;
   }
   size_t n = loaded.rules->rules().size();
@@ -70,6 +74,9 @@ void RuleReloader::reload(const char* why) {
   handoff_.publish(std::move(loaded.rules));
   ok_.inc();
   log::info("{}: {} rules loaded from {} files", why, n, loaded.files.size());
+  if (settings_.after_reload) {
+    settings_.after_reload(true, fmt::format("{}: {} rules loaded from {} files", why, n, loaded.files.size()));
+  }
 }
 
 }  // namespace ztai::rules

@@ -23,6 +23,8 @@ struct ReloaderSettings {
   // Called with a new rule set before it replaces the running one (the kernel filters are
   // widened first, so the new rules never miss an event they ask for).
   std::function<void(const RuleSet&)> before_publish = nullptr;
+  // Called after every reload attempt with its outcome, in one line (the service manager's status).
+  std::function<void(bool ok, const std::string& summary)> after_reload = nullptr;
 };
 
 class RuleReloader {

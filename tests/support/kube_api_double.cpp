@@ -130,6 +130,15 @@ Status KubeApiDouble::modify(const TestPod& pod) {
   return command(R"({"op":"modify","pod":)" + pod_json(pod) + "}");
 }
 Status KubeApiDouble::remove(const std::string& uid) { return command(R"({"op":"delete","uid":")" + uid + "\"}"); }
+Status KubeApiDouble::add_object(const std::string& path, const std::string& object_json) {
+  return command(R"({"op":"add","path":")" + path + R"(","object":)" + object_json + "}");
+}
+Status KubeApiDouble::modify_object(const std::string& path, const std::string& object_json) {
+  return command(R"({"op":"modify","path":")" + path + R"(","object":)" + object_json + "}");
+}
+Status KubeApiDouble::remove_object(const std::string& path, const std::string& uid) {
+  return command(R"({"op":"delete","path":")" + path + R"(","uid":")" + uid + "\"}");
+}
 
 Result<std::string> KubeApiDouble::stats() {
   if (Status s = command(R"({"op":"stats"})"); !s) return s.error();

@@ -44,6 +44,11 @@ class KubeApiDouble {
   Status add(const TestPod& pod);
   Status modify(const TestPod& pod);
   Status remove(const std::string& uid);
+  // The same for an object (JSON with metadata.uid) of another collection, e.g.
+  // /apis/ztai.io/v1alpha1/rulebundles.
+  Status add_object(const std::string& path, const std::string& object_json);
+  Status modify_object(const std::string& path, const std::string& object_json);
+  Status remove_object(const std::string& path, const std::string& uid);
   // Requests served so far: {"list": n, "watch": n, ...}.
   Result<std::string> stats();
 

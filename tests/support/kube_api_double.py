@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A Kubernetes API server test double for the pod list/watch that the agent does.
+"""A Kubernetes API server test double for the list/watch that the agent does: pods, and the
+objects of ztai's CRDs (RuleBundle, WorkloadPolicy).
 
 Serves HTTPS on 127.0.0.1 with the wire format of the real server (core/v1 PodList, watch events
 as one JSON object per line over chunked encoding, Status objects for errors, 410 Gone for a
@@ -7,8 +8,12 @@ compacted resourceVersion). Driven from stdin, one JSON command per line; each c
 acknowledged on stdout with "OK <op>" once it took effect:
 
   {"op": "add"|"modify", "pod": {...}}   store a pod and send the event to open watches
+  {"op": "add"|"modify", "path": P, "object": {...}}
+                                         the same for an object of the collection at path P
+                                         (e.g. /apis/ztai.io/v1alpha1/rulebundles)
   {"op": "delete", "uid": "..."}         delete it (DELETED carries its last state); with
-                                         "silent": true no event is kept, as if compacted away
+                                         "silent": true no event is kept, as if compacted away;
+                                         "path": P for an object of another collection
   {"op": "drop_watches"}                 cut every open watch without ending the chunked body
   {"op": "expire_watches"}               forget history: open watches get ERROR 410, and so does
                                          any watch from an older version
@@ -30,8 +35,10 @@ import threading
 import urllib.parse
 
 lock = threading.Condition()
-pods = {}          # uid -> pod
-history = []       # (rv, type, pod)
+PODS = "/api/v1/pods"
+# path -> {uid: object}: the collections served; any other path is 404 (a CRD not installed).
+collections = {PODS: {}, "/apis/ztai.io/v1alpha1/rulebundles": {}, "/apis/ztai.io/v1alpha1/workloadpolicies": {}}
+history = []       # (rv, type, object, path)
 state = {"rv": 100, "compacted": 0, "drop_gen": 0, "expire_gen": 0, "fail_n": 0, "fail_status": 503,
          "expire_continue": False,
          "stats": {"list": 0, "watch": 0, "unauthorized": 0, "failed": 0}}
@@ -86,18 +93,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 state["stats"]["failed"] += 1
                 code = state["fail_status"]
                 return self.send_json(code, status_obj(code, "ServiceUnavailable", "injected failure"))
-        if url.path != "/api/v1/pods":
+        if url.path not in collections:
             return self.send_json(404, status_obj(404, "NotFound", "the server could not find the requested resource"))
         if q.get("watch") in ("true", "1"):
-            return self.watch(q)
-        return self.list(q)
+            return self.watch(q, url.path)
+        return self.list(q, url.path)
 
-    def list(self, q):
+    def list(self, q, path):
         selector = q.get("fieldSelector", "")
         limit = int(q.get("limit", "0") or 0)
         with lock:
             state["stats"]["list"] += 1
-            items = sorted((p for p in pods.values() if wanted(p, selector)),
+            items = sorted((p for p in collections[path].values() if wanted(p, selector)),
                            key=lambda p: p["metadata"]["uid"])
             rv = str(state["rv"])
         with lock:
@@ -110,9 +117,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         meta = {"resourceVersion": rv}
         if end < len(items):
             meta["continue"] = str(end)
-        self.send_json(200, {"kind": "PodList", "apiVersion": "v1", "metadata": meta, "items": items[start:end]})
+        self.send_json(200, {"kind": "PodList" if path == PODS else "List", "apiVersion": "v1", "metadata": meta,
+                             "items": items[start:end]})
 
-    def watch(self, q):
+    def watch(self, q, path):
         selector = q.get("fieldSelector", "")
         since = int(q.get("resourceVersion", "0") or 0)
         timeout = float(q.get("timeoutSeconds", "300") or 300)
@@ -153,9 +161,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if deadline.is_set():
                         return self.finish_chunks()
                     events = [e for e in history if e[0] > sent]
-                for rv, typ, pod in events:
+                for rv, typ, pod, where in events:
                     sent = rv
-                    if wanted(pod, selector):
+                    if where == path and wanted(pod, selector):
                         self.chunk({"type": typ, "object": pod})
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             self.close_connection = True
@@ -172,23 +180,25 @@ def notify():
         lock.notify_all()
 
 
-def record(typ, pod):
+def record(typ, pod, path):
     state["rv"] += 1
     pod.setdefault("metadata", {})["resourceVersion"] = str(state["rv"])
-    history.append((state["rv"], typ, pod))
+    history.append((state["rv"], typ, pod, path))
 
 
 def command(cmd):
     op = cmd.get("op")
     with lock:
         if op in ("add", "modify"):
-            pod = cmd["pod"]
-            pods[pod["metadata"]["uid"]] = pod
-            record("ADDED" if op == "add" else "MODIFIED", pod)
+            path = cmd.get("path", PODS)
+            pod = cmd["pod"] if path == PODS else cmd["object"]
+            collections[path][pod["metadata"]["uid"]] = pod
+            record("ADDED" if op == "add" else "MODIFIED", pod, path)
         elif op == "delete":
-            pod = pods.pop(cmd["uid"])
+            path = cmd.get("path", PODS)
+            pod = collections[path].pop(cmd["uid"])
             if not cmd.get("silent"):
-                record("DELETED", pod)
+                record("DELETED", pod, path)
         elif op == "drop_watches":
             state["drop_gen"] += 1
         elif op == "expire_watches":

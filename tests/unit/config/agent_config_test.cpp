@@ -23,6 +23,7 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   ASSERT_TRUE(shipped) << shipped.error().message();
   AgentConfig d = default_agent_config();
   EXPECT_EQ(shipped->log_level, d.log_level);
+  EXPECT_EQ(shipped->lock_file, d.lock_file);
   EXPECT_EQ(shipped->kernel.control_ring_bytes, d.kernel.control_ring_bytes);
   EXPECT_EQ(shipped->kernel.data_ring_bytes, d.kernel.data_ring_bytes);
   EXPECT_EQ(shipped->kernel.poll_interval_ms, d.kernel.poll_interval_ms);
@@ -55,6 +56,7 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.watch_interval_seconds, d.rules.watch_interval_seconds);
   EXPECT_EQ(shipped->rules.alerts_per_window, d.rules.alerts_per_window);
   EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
+  EXPECT_EQ(shipped->rules.bundles_dir, d.rules.bundles_dir);
   EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
   EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);
   EXPECT_EQ(shipped->enforcement.persist, d.enforcement.persist);
