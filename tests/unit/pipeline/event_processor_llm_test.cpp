@@ -90,7 +90,9 @@ TEST(EventProcessorLlm, StreamChunksRaiseAlertsAndEventRecords) {
   for (const Record& r : records) {
     EXPECT_EQ(r.output.find("Zx8mQ2vLr5TnW9yK"), std::string::npos);
     for (const auto& [name, value] : r.fields) {
-      if (const auto* s = std::get_if<std::string>(&value)) EXPECT_EQ(s->find("Zx8mQ2vLr5TnW9yK"), std::string::npos) << name;
+      if (const auto* s = std::get_if<std::string>(&value)) {
+        EXPECT_EQ(s->find("Zx8mQ2vLr5TnW9yK"), std::string::npos) << name;
+      }
     }
   }
   EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "llm_request"}}), 1);
