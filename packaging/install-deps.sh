@@ -21,7 +21,7 @@ packages=(
   # packaging: the .deb's tests check it with lintian; dpkg-shlibdeps (dpkg-dev) fills its Depends
   lintian dpkg-dev
   # tools the tests drive
-  iproute2 procps curl openssl python3 rsyslog rsyslog-relp rsyslog-openssl stress-ng golang-go nodejs
+  iproute2 procps curl openssl gnutls-bin python3 rsyslog rsyslog-relp rsyslog-openssl stress-ng golang-go nodejs
 )
 
 missing=()

@@ -6,6 +6,13 @@
 
 namespace ztai {
 
+bool DataDecoder::is_data_record(std::span<const std::byte> record) {
+  uint16_t type = 0;
+  if (record.size() < sizeof(type)) return false;
+  std::memcpy(&type, record.data(), sizeof(type));  // ztai_event_header.type comes first
+  return type == ZTAI_EVENT_DATA;
+}
+
 Result<DataChunk> DataDecoder::decode(std::span<const std::byte> record) {
   ztai_data_event raw;
   if (record.size() < sizeof(raw)) {
@@ -31,7 +38,7 @@ Result<DataChunk> DataDecoder::decode(std::span<const std::byte> record) {
   c.hdr.cgroup_id = raw.hdr.cgroup_id;
   c.conn_id = raw.conn_id;
   c.direction = raw.direction == ZTAI_DATA_EGRESS ? ChunkDirection::kEgress : ChunkDirection::kIngress;
-  c.transport = ChunkTransport::kTls;
+  c.transport = raw.source == ZTAI_DATA_SOCKET ? ChunkTransport::kTcp : ChunkTransport::kTls;
   if (!(raw.flags & ZTAI_DATA_NO_SOCKET)) {
     c.local = {IpAddress::from_af(raw.family, raw.laddr).unmapped(), raw.lport};
     c.remote = {IpAddress::from_af(raw.family, raw.raddr).unmapped(), raw.rport};

@@ -18,6 +18,8 @@ class DataDecoder {
   // those streams are then not reported).
   static constexpr size_t kMaxStreams = 65536;
 
+  // Whether a raw record is a plaintext record (ZTAI_EVENT_DATA), which decode() takes.
+  static bool is_data_record(std::span<const std::byte> record);
   Result<DataChunk> decode(std::span<const std::byte> record);
   size_t streams() const { return next_pos_.size(); }
 

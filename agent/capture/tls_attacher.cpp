@@ -95,6 +95,25 @@ Result<size_t> TlsAttacher::scan_process(pid_t pid) {
   return attached;
 }
 
+size_t TlsAttacher::attach_system_libraries() {
+  size_t attached = 0;
+  for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/usr/lib",
+                          "/usr/local/lib"}) {
+    DIR* d = opendir(dir);
+    if (!d) continue;
+    while (dirent* e = readdir(d)) {
+      std::string path = std::string(dir) + "/" + e->d_name;
+      // Only a versioned library (libssl.so.3), not the development symlink that points to it.
+      if (!is_tls_library(path) || std::string_view(e->d_name).ends_with(".so")) continue;
+      auto n = attach_file(path);
+      if (n) attached += *n;
+      else log::warn("TLS capture: {}", n.error().message());
+    }
+    closedir(d);
+  }
+  return attached;
+}
+
 size_t TlsAttacher::scan_all_processes() {
   size_t attached = 0;
   DIR* dir = opendir("/proc");

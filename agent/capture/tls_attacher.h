@@ -48,6 +48,9 @@ class TlsAttacher {
   Result<size_t> attach_file(const std::string& path, pid_t pid = -1);
   // The process's executable and its mapped libssl/libgnutls.
   Result<size_t> scan_process(pid_t pid);
+  // libssl and libgnutls in the host's library directories, so that processes started later are
+  // captured from their first call.
+  size_t attach_system_libraries();
   // Every process in /proc; per-process failures (a process that exited) are skipped, the others
   // logged.
   size_t scan_all_processes();

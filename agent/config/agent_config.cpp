@@ -1,5 +1,7 @@
 #include "agent/config/agent_config.h"
 
+#include <charconv>
+
 #include "agent/config/yaml_map.h"
 
 namespace ztai {
@@ -74,6 +76,38 @@ Status parse_output(YamlMap& root, OutputSettings& o) {
                           m->where(out));
       }
       o.outputs.push_back(out);
+    }
+  }
+  return m->finish();
+}
+
+Status parse_capture(YamlMap& root, CaptureSettings& c) {
+  auto m = root.get_map("capture");
+  if (!m) return m.error();
+  auto tls = m->get_bool("tls", c.tls);
+  if (!tls) return tls.error();
+  auto go_tls = m->get_bool("go_tls", c.go_tls);
+  if (!go_tls) return go_tls.error();
+  auto max_call = m->get_uint("max_call_bytes", c.max_call_bytes, 0, 1u << 20);
+  if (!max_call) return max_call.error();
+  auto rescan = m->get_uint("rescan_seconds", c.rescan_seconds, 0, 3600);
+  if (!rescan) return rescan.error();
+  c.tls = *tls;
+  c.go_tls = *go_tls;
+  c.max_call_bytes = static_cast<uint32_t>(*max_call);
+  c.rescan_seconds = static_cast<uint32_t>(*rescan);
+  if (m->get("plain_ports")) {
+    auto ports = m->get_string_list("plain_ports");
+    if (!ports) return ports.error();
+    c.plain_ports.clear();
+    for (const std::string& p : *ports) {
+      unsigned long v = 0;
+      auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+      if (ec != std::errc() || end != p.data() + p.size() || v == 0 || v > 65535) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: capture.plain_ports: '{}' is not a port (1-65535)",
+                          m->where(m->get("plain_ports")), p);
+      }
+      c.plain_ports.push_back(static_cast<uint16_t>(v));
     }
   }
   return m->finish();
@@ -262,6 +296,7 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
   if (Status s = parse_enforcement(*m, c.enforcement); !s) return s.error();
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
                    parse_output(*m, c.output), parse_api(*m, c.api), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
+                   parse_capture(*m, c.capture),
                    m->finish()}) {
     if (!s) return s.error();
   }

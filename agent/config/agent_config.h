@@ -85,6 +85,16 @@ struct EnforcementSettings {
   bool persist = false;     // keep enforcing across agent restarts (pinned in bpffs)
 };
 
+// TLS plaintext capture (docs/tls-capture.md).
+struct CaptureSettings {
+  bool tls = true;     // OpenSSL and GnuTLS uprobes
+  bool go_tls = true;  // Go crypto/tls probes
+  uint32_t max_call_bytes = 64u << 10;  // plaintext copied per TLS call, at most 1 MiB
+  uint32_t rescan_seconds = 5;  // /proc rescanned for new TLS libraries and binaries; 0: at start-up only
+  // TCP ports whose plain traffic is captured (local model servers: Ollama, vLLM).
+  std::vector<uint16_t> plain_ports = {11434, 8000};
+};
+
 // The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.
 struct ApiSettings {
   std::string listen = "127.0.0.1:9377";  // host:port; empty: off
@@ -101,6 +111,7 @@ struct AgentConfig {
   ApiSettings api;
   RulesSettings rules;
   FileSensorSettings file_sensor;
+  CaptureSettings capture;
   EnforcementSettings enforcement;
 };
 

@@ -132,6 +132,11 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
         skel->progs.tls_enter_readv, skel->progs.tls_enter_sendto, skel->progs.tls_enter_recvfrom,
         skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
+      // Plaintext on sockets of selected ports; idle until capture_ports() lists one.
+      {"sock_data", "tracepoint", false,
+       {skel->progs.sock_enter_write, skel->progs.sock_enter_sendto, skel->progs.sock_enter_read,
+        skel->progs.sock_enter_recvfrom, skel->progs.sock_exit_write, skel->progs.sock_exit_sendto,
+        skel->progs.sock_exit_read, skel->progs.sock_exit_recvfrom}},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
@@ -201,6 +206,20 @@ std::unique_ptr<GuardMaps> BpfPrograms::guard_maps() const {
 bpf_program* BpfPrograms::program(std::string_view name) const {
   bpf_program* p = bpf_object__find_program_by_name(skel_->obj, std::string(name).c_str());
   return p && bpf_program__autoload(p) ? p : nullptr;
+}
+
+Status BpfPrograms::capture_ports(const std::vector<uint16_t>& ports) const {
+  __u8 one = 1;
+  for (uint16_t port : ports) {
+    if (int r = bpf_map__update_elem(skel_->maps.data_ports, &port, sizeof(port), &one, sizeof(one), BPF_ANY); r != 0) {
+      return make_error(ErrorCode::kKernel, "adding port {} to the socket capture failed: {}", port, strerror(-r));
+    }
+  }
+  __u32 zero = 0, on = ports.empty() ? 0 : 1;
+  if (int r = bpf_map__update_elem(skel_->maps.data_ports_on, &zero, sizeof(zero), &on, sizeof(on), BPF_ANY); r != 0) {
+    return make_error(ErrorCode::kKernel, "switching the socket capture failed: {}", strerror(-r));
+  }
+  return {};
 }
 
 Status BpfPrograms::capture_cgroup(uint64_t cgroup_id, bool captured) const {

@@ -67,6 +67,9 @@ class BpfPrograms {
   // writes and attaches itself; -1 when there is none (its family is off).
   int map_fd(std::string_view name) const;
   int program_fd(std::string_view name) const;
+  // TCP ports whose plaintext is captured at read/write/sendto/recvfrom (the sock_data family);
+  // empty: none.
+  Status capture_ports(const std::vector<uint16_t>& ports) const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.

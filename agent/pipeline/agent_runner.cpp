@@ -9,6 +9,7 @@
 #include "agent/identity/kube_watcher.h"
 #include "agent/identity/procfs.h"
 #include "agent/enforce/policy_service.h"
+#include "agent/capture/tls_attacher.h"
 #include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/preflight.h"
 #include "agent/kernel/ring_reader.h"
@@ -170,6 +171,9 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   loader.wakeup_percent = config.kernel.wakeup_percent;
   loader.max_args_bytes = config.kernel.max_args_bytes;
   loader.self_tgid = static_cast<uint32_t>(getpid());
+  loader.data_max_call_bytes = config.capture.max_call_bytes;
+  if (!config.capture.tls) loader.families_off.push_back("tls");
+  if (!config.capture.go_tls) loader.families_off.push_back("tls_go");
   auto programs = BpfPrograms::load(loader, features);
   if (!programs) return programs.error();
   const bool file_sensor = (*programs)->family_loaded("file");
@@ -245,6 +249,17 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
   if (!reader) return reader.error();
   DropWatch drops(**programs, metrics);
+  // After the reader exists: plaintext from the first probed call onwards is drained.
+  std::unique_ptr<TlsAttacher> tls;
+  if ((*programs)->family_loaded("tls") || (*programs)->family_loaded("tls_go")) {
+    tls = std::make_unique<TlsAttacher>(**programs, UprobeScope::kPerFile);
+    size_t probes = tls->attach_system_libraries() + tls->scan_all_processes();
+    log::info("TLS capture: {} probes on {} files", probes, tls->files().size());
+  }
+  if ((*programs)->family_loaded("sock_data")) {
+    if (Status s = (*programs)->capture_ports(config.capture.plain_ports); !s) return s;
+  }
+  uint64_t next_tls_scan = BootClock::now_boot_ns() + config.capture.rescan_seconds * 1'000'000'000ull;
 
   log::info("running: {} programs attached, {} processes seeded, events to outputs: {}", (*programs)->attached().size(),
             seeded, config.output.events ? "yes" : "no");
@@ -268,6 +283,10 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
       if (hooks.on_tick) hooks.on_tick();
       if (policies) policies->tick(now, false);
       next_housekeeping = now + 1'000'000'000;
+    }
+    if (tls && config.capture.rescan_seconds && now >= next_tls_scan) {
+      tls->scan_all_processes();
+      next_tls_scan = now + config.capture.rescan_seconds * 1'000'000'000ull;
     }
   }
   if (hooks.on_stopping) hooks.on_stopping();

@@ -109,6 +109,16 @@ EventProcessor::EventProcessor(EventProcessorSettings settings, ProcessTable& pr
 }
 
 void EventProcessor::on_record(std::span<const std::byte> record) {
+  if (DataDecoder::is_data_record(record)) {
+    auto chunk = data_decoder_.decode(record);
+    if (!chunk) {
+      decode_errors_.inc();
+      log::debug("dropped a kernel data record: {}", chunk.error().message());
+      return;
+    }
+    on_chunk(*chunk);
+    return;
+  }
   auto event = decode_record(record);
   if (!event) {
     decode_errors_.inc();

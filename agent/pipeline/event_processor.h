@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/capture/data_decoder.h"
 #include "agent/common/clock.h"
 #include "agent/fields/field_registry.h"
 #include "agent/identity/process_table.h"
@@ -85,6 +86,7 @@ class EventProcessor : public RecordSink {
   dns::NameTable dns_names_;
   // Turns stream data into events; its counters are mirrored into metrics after each call.
   ConversationTracker conversations_;
+  DataDecoder data_decoder_;
   std::vector<Event> decoded_;
   TrackerStats published_;
   uint64_t next_expiry_ns_ = 0;

@@ -313,6 +313,7 @@ enum ztai_data_source {
 	ZTAI_DATA_OPENSSL = 1, /* SSL_read/SSL_write(_ex), from a library or an executable exporting them */
 	ZTAI_DATA_GNUTLS = 2,  /* gnutls_record_recv/send */
 	ZTAI_DATA_GO_TLS = 3,  /* Go crypto/tls (*Conn).Read/Write */
+	ZTAI_DATA_SOCKET = 4,  /* read/write/send/recv on a TCP socket whose port is in data_ports */
 };
 
 enum ztai_data_direction {
@@ -328,7 +329,7 @@ enum ztai_data_flags {
 
 struct ztai_data_event {
 	struct ztai_event_header hdr;
-	__u64 conn_id;     /* the TLS session (SSL *, gnutls_session_t, *tls.Conn) in the process */
+	__u64 conn_id;     /* the TLS session (SSL *, gnutls_session_t, *tls.Conn) or the socket (struct sock *) */
 	__u64 stream_pos;  /* offset of data[0] in this direction's stream of the session */
 	__u32 call_bytes;  /* bytes the call moved (its return value) */
 	__u32 call_offset; /* offset of data[0] in the call */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HTTPS server for the TLS capture tests, on 127.0.0.1 only.
+"""HTTPS (or, with --plain, HTTP) server for the capture tests, on 127.0.0.1 only.
 
 Every request is answered 200 with a JSON body naming the method, path and the number of body
 bytes received, keep-alive, HTTP/1.1. Prints "PORT <n>" once listening.
@@ -31,15 +31,17 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--cert', required=True)
-    p.add_argument('--key', required=True)
+    p.add_argument('--cert')
+    p.add_argument('--key')
+    p.add_argument('--plain', action='store_true')
     a = p.parse_args()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    ctx.set_alpn_protocols(['http/1.1'])
     srv = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     srv.daemon_threads = True
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    if not a.plain:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        ctx.set_alpn_protocols(['http/1.1'])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print('PORT', srv.server_address[1], flush=True)
     srv.serve_forever()
 

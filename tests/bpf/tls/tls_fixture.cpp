@@ -144,8 +144,10 @@ Result<TestCa> TestCa::create(const TempDir& dir) {
   return ca;
 }
 
-Result<HttpsServer> HttpsServer::start(const TestCa& ca) {
-  auto child = Child::spawn({"python3", tls_test_file("https_server.py"), "--cert", ca.server_cert, "--key", ca.server_key});
+namespace {
+
+Result<HttpsServer> start_server(const std::vector<std::string>& argv) {
+  auto child = Child::spawn(argv);
   if (!child) return child.error();
   auto line = (*child)->read_line_starting("PORT ", std::chrono::seconds(10));
   if (!line) return line.error();
@@ -155,12 +157,24 @@ Result<HttpsServer> HttpsServer::start(const TestCa& ca) {
   return s;
 }
 
+}  // namespace
+
+Result<HttpsServer> HttpsServer::start(const TestCa& ca) {
+  return start_server({"python3", tls_test_file("https_server.py"), "--cert", ca.server_cert, "--key", ca.server_key});
+}
+
+Result<HttpsServer> HttpsServer::start_plain() {
+  return start_server({"python3", tls_test_file("https_server.py"), "--plain"});
+}
+
 Result<std::unique_ptr<CaptureSession>> CaptureSession::start(LoaderSettings settings, UprobeScope scope) {
   if (Status s = run_preflight({}); !s) return s.error();
   settings.self_tgid = static_cast<uint32_t>(getpid());
   auto programs = BpfPrograms::load(settings, probe_kernel_features());
   if (!programs) return programs.error();
-  if (!(*programs)->family_loaded("tls")) return make_error(ErrorCode::kUnsupported, "the tls family did not load");
+  for (const char* family : {"tls", "tls_go", "sock_data"}) {
+    if (!(*programs)->family_loaded(family)) return make_error(ErrorCode::kUnsupported, "the {} family did not load", family);
+  }
   auto c = std::make_unique<CaptureSession>();
   c->programs_ = std::move(*programs);
   c->attacher_ = std::make_unique<TlsAttacher>(*c->programs_, scope);

@@ -59,6 +59,8 @@ struct TestCa {
 
 struct HttpsServer {
   static Result<HttpsServer> start(const TestCa& ca);
+  // Plain HTTP, for socket capture.
+  static Result<HttpsServer> start_plain();
   std::unique_ptr<Child> process;
   uint16_t port = 0;
 };

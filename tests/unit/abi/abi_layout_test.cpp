@@ -102,6 +102,19 @@ TEST_F(BtfLayout, NetworkPayloads) {
                  M(ztai_raw_socket_event, type), M(ztai_raw_socket_event, protocol)});
 }
 
+TEST_F(BtfLayout, DataPayload) {
+  expect_layout("ztai_data_event", sizeof(ztai_data_event),
+                {M(ztai_data_event, hdr), M(ztai_data_event, conn_id), M(ztai_data_event, stream_pos),
+                 M(ztai_data_event, call_bytes), M(ztai_data_event, call_offset), M(ztai_data_event, fd),
+                 M(ztai_data_event, family), M(ztai_data_event, source), M(ztai_data_event, direction),
+                 M(ztai_data_event, lport), M(ztai_data_event, rport), M(ztai_data_event, flags),
+                 M(ztai_data_event, laddr), M(ztai_data_event, raddr), M(ztai_data_event, data_len),
+                 M(ztai_data_event, data)});
+  expect_layout("ztai_kernel_config", sizeof(ztai_kernel_config),
+                {M(ztai_kernel_config, data_max_call_bytes), M(ztai_kernel_config, data_scope)});
+  expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters), {M(ztai_kernel_counters, data_truncated)});
+}
+
 TEST_F(BtfLayout, FilePayloadAndFilter) {
   expect_layout("ztai_file_event", sizeof(ztai_file_event),
                 {M(ztai_file_event, hdr), M(ztai_file_event, res), M(ztai_file_event, syscall),

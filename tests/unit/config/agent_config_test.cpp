@@ -29,6 +29,11 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->kernel.poll_interval_ms, d.kernel.poll_interval_ms);
   EXPECT_EQ(shipped->kernel.wakeup_percent, d.kernel.wakeup_percent);
   EXPECT_EQ(shipped->kernel.max_args_bytes, d.kernel.max_args_bytes);
+  EXPECT_EQ(shipped->capture.tls, d.capture.tls);
+  EXPECT_EQ(shipped->capture.go_tls, d.capture.go_tls);
+  EXPECT_EQ(shipped->capture.max_call_bytes, d.capture.max_call_bytes);
+  EXPECT_EQ(shipped->capture.rescan_seconds, d.capture.rescan_seconds);
+  EXPECT_EQ(shipped->capture.plain_ports, d.capture.plain_ports);
   EXPECT_EQ(shipped->kernel.tracefs, d.kernel.tracefs);
   EXPECT_EQ(shipped->kernel.bpffs, d.kernel.bpffs);
   EXPECT_EQ(shipped->process_table.max_processes, d.process_table.max_processes);
