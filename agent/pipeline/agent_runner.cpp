@@ -54,6 +54,9 @@ class DropWatch {
       out.push_back({"ztai_kernel_net_filtered_total",
                      "Network, DNS and blind-spot events no rule asked for, dropped in the kernel",
                      MetricKind::kCounter, {}, static_cast<double>(c->net_filtered)});
+      out.push_back({"ztai_kernel_data_truncated_bytes_total",
+                     "Plaintext bytes past the per-call capture cap (capture.max_call_bytes), not copied",
+                     MetricKind::kCounter, {}, static_cast<double>(c->data_truncated)});
     });
   }
 
