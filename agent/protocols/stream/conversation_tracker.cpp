@@ -254,7 +254,10 @@ void ConversationTracker::State::Side::on_h2_head(uint32_t stream, const http::M
   auto& slot = conn->streams[stream];
   if (head.request) {
     if (!slot && conn->streams.size() > s.limits().max_pending) {
-      conn->streams.erase(conn->streams.begin());
+      // The oldest other stream is forgotten (ids grow, so the first one that is not this).
+      auto oldest = conn->streams.begin();
+      if (oldest->first == stream) ++oldest;
+      conn->streams.erase(oldest);
       s.stats().truncated_messages++;
     }
     slot = std::make_unique<Exchange>(s.budget);

@@ -155,6 +155,31 @@ TEST(Http2, ResponseStartingBeforeTheRequestEndsKeepsBodiesApart) {
   EXPECT_EQ(r[0]->response, "hi");
 }
 
+TEST(Http2, StreamsBeyondThePendingLimitForgetTheOldest) {
+  TrackerLimits limits;
+  limits.max_pending = 2;
+  ConversationTracker t(limits);
+  FrameWriter c, sv;
+  std::string body = R"({"model":"llama3.2","prompt":"p","stream":false})";
+  std::string client = std::string(http::kHttp2Preface);
+  for (uint32_t id = 1; id <= 9; id += 2) {
+    client += c.frame(kHeaders, kEndHeaders, id, c.block({{":method", "POST"}, {":path", "/api/generate"}}));
+    client += c.frame(kData, kEndStream, id, body);
+  }
+  std::string answer = R"({"model":"llama3.2","response":"last","done":true})";
+  std::string server = sv.frame(kHeaders, kEndHeaders, 9, sv.block({{":status", "200"}})) +
+                       sv.frame(kData, kEndStream, 9, answer) +
+                       sv.frame(kHeaders, kEndHeaders | kEndStream, 1, sv.block({{":status", "200"}}));
+  auto events = testing::run(t, {{ChunkDirection::kEgress, client}, {ChunkDirection::kIngress, server}}, 0, 1,
+                             ChunkTransport::kTcp);
+  EXPECT_EQ(testing::payloads<LlmPayload>(events, EventType::kLlmRequest).size(), 5u);
+  auto r = testing::payloads<LlmPayload>(events, EventType::kLlmResponse);
+  ASSERT_EQ(r.size(), 1u);  // stream 1 was forgotten: its response is unpaired
+  EXPECT_EQ(r[0]->response, "last");
+  EXPECT_EQ(t.stats().unpaired_responses, 1u);
+  EXPECT_GE(t.stats().truncated_messages, 2u);
+}
+
 class RecordingSink : public http::Http2Sink {
  public:
   void on_h2_head(uint32_t, const http::MessageHead& h) override { heads.push_back(h); }
