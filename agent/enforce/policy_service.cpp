@@ -1,6 +1,7 @@
 #include "agent/enforce/policy_service.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -22,6 +23,8 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   PolicyServiceSettings& s = self->settings_;
   if (s.root_cgroup.empty()) s.root_cgroup = s.cgroup_mount;
   if (Status st = self->load_files(); !st) return st.error();
+  self->process_ = std::make_unique<ProcessEnforcer>(
+      ProcessEnforcerSettings{s.cgroup_mount, static_cast<uint32_t>(getpid())}, programs);
 
   self->env_.kubernetes = pods != nullptr;
   self->env_.hybrid_cgroups = s.hybrid_cgroups;
@@ -101,10 +104,11 @@ Status PolicyService::resolve_and_apply(bool log_status) {
   if (!log_status && targets.by_cgroup == applied_targets_) return {};
   auto status = enforcer_.apply(policies_, targets, env_);
   if (!status) return status.error();
+  if (Status st = process_->apply(policies_, targets, *cgroups); !st) return st;
   applied_targets_ = targets.by_cgroup;
   if (!log_status) return {};
   for (const std::string& c : targets.conflicts) log::warn("{}", c);
-  for (const PolicyStatus& p : *status) {
+  for (const PolicyStatus& p : this->status()) {
     std::string why = p.reasons.empty() ? "" : ": " + fmt::format("{}", fmt::join(p.reasons, "; "));
     auto line = fmt::format("policy {} ({}, {}): {}, {} cgroups{}", p.name, p.where.str(), policy::mode_name(p.mode),
                             enforcement_state_name(p.state), p.cgroups, why);
@@ -134,6 +138,19 @@ void PolicyService::tick(uint64_t now_boot_ns, bool force_reload) {
   if (Status st = resolve_and_apply(reload); !st) {
     log::error("applying the network policies failed, the previous generation stays in force: {}", st.error().message());
   }
+}
+
+std::vector<PolicyStatus> PolicyService::status() const {
+  std::vector<PolicyStatus> out = enforcer_.status();
+  for (PolicyStatus& s : out) {
+    auto p = std::find_if(policies_.begin(), policies_.end(), [&](const auto& wp) { return wp.name == s.name; });
+    if (p == policies_.end()) continue;
+    for (std::string& why : process_->unenforced(*p)) {
+      if (s.state == EnforcementState::kEnforced) s.state = EnforcementState::kPartial;
+      s.reasons.push_back(std::move(why));
+    }
+  }
+  return out;
 }
 
 void PolicyService::name(NetDenialPayload& d) const {

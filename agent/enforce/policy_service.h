@@ -13,6 +13,7 @@
 #include "agent/common/result.h"
 #include "agent/enforce/cgroup_attachment.h"
 #include "agent/enforce/network_enforcer.h"
+#include "agent/enforce/process_enforcer.h"
 #include "agent/events/policy_payloads.h"
 #include "agent/identity/pod_store.h"
 #include "agent/kernel/bpf_programs.h"
@@ -39,7 +40,11 @@ class PolicyService {
   void tick(uint64_t now_boot_ns, bool force_reload);
   // Fills the policy, rule and mode names of a denial record.
   void name(NetDenialPayload& d) const;
-  std::vector<PolicyStatus> status() const { return enforcer_.status(); }
+  void name(GuardDenialPayload& d) const { process_->name(d); }
+  // Protected-file denials since the last call, for the event loop (see ProcessEnforcer).
+  std::vector<Event> take_file_denials(uint64_t& dropped) { return process_->take_file_denials(dropped); }
+  // The network enforcer's status, with what the process and file sections cannot enforce here.
+  std::vector<PolicyStatus> status() const;
   NetworkEnforcer& enforcer() { return enforcer_; }
 
  private:
@@ -51,6 +56,7 @@ class PolicyService {
 
   PolicyServiceSettings settings_;
   NetworkEnforcer enforcer_;
+  std::unique_ptr<ProcessEnforcer> process_;
   const PodStore* pods_;
   std::unique_ptr<CgroupAttachment> attachment_;
   EnforceEnvironment env_;

@@ -28,6 +28,7 @@ struct GuardDenialPayload {
   // Filled by the agent from its loaded policies (empty until then).
   std::string policy_name;
   std::string rule_name;
+  std::string mode;  // enforce, audit
 };
 
 }  // namespace ztai

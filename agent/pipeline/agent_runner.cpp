@@ -215,6 +215,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     if (!started) return started.error();
     policies = std::move(*started);
     processor.use_denial_names([&](NetDenialPayload& d) { policies->name(d); });
+    processor.use_guard_denial_names([&](GuardDenialPayload& d) { policies->name(d); });
   }
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
@@ -278,6 +279,15 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     if (hooks.reload && hooks.reload->exchange(false)) {
       if (hooks.on_reload_requested) hooks.on_reload_requested();
       reloader.request();
+    }
+    if (policies) {
+      // Protected-file denials come from the file guard's thread; they join the events here.
+      uint64_t dropped = 0;
+      for (const Event& e : policies->take_file_denials(dropped)) processor.on_event(e);
+      if (dropped) {
+        metrics.counter("ztai_guard_denials_dropped_total", "Protected-file denials not reported: the queue was full")
+            .inc(dropped);
+      }
     }
     uint64_t now = BootClock::now_boot_ns();
     if (now >= next_housekeeping) {

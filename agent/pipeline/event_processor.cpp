@@ -52,6 +52,10 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       {"evt.type", "evt.time", "policy.name", "policy.rule", "policy.action", "policy.mode", "policy.hook", "net.proto",
        "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
        "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kGuardDenialAll = with_workload(
+      {"evt.type", "evt.time", "policy.name", "policy.rule", "policy.action", "policy.mode", "policy.kind",
+       "policy.target", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
+       "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   static const std::vector<std::string> kBlindSpotAll = with_workload(
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "evt.arg.entries", "evt.arg.setup_flags", "evt.arg.domain",
        "evt.arg.type", "evt.arg.proto", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath",
@@ -82,6 +86,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     case EventType::kIoUringSetup:
     case EventType::kRawSocket: return kBlindSpotAll;
     case EventType::kNetDenial: return kDenialAll;
+    case EventType::kGuardDenial: return kGuardDenialAll;
     case EventType::kExec: return kExecAll;
     case EventType::kFork: return kForkAll;
     case EventType::kExit: return kExitAll;
@@ -133,6 +138,9 @@ void EventProcessor::on_event(const Event& original) {
   if (original.as<NetDenialPayload>() && name_denial_) {
     named = original;
     name_denial_(std::get<NetDenialPayload>(named->payload));
+  } else if (original.as<GuardDenialPayload>() && name_guard_denial_) {
+    named = original;
+    name_guard_denial_(std::get<GuardDenialPayload>(named->payload));
   }
   const Event& event = named ? *named : original;
   if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size()) {
@@ -158,6 +166,15 @@ void EventProcessor::on_event(const Event& original) {
     }
     denial_alerts_->inc();
     output_.submit(denial_alert(ctx, *d));
+  }
+  if (const GuardDenialPayload* d = event.as<GuardDenialPayload>()) {
+    if (!guard_denial_alerts_) {
+      guard_denial_alerts_ = &metrics_.counter("ztai_guard_denial_alerts_total",
+                                               "Alerts raised for exec, io_uring, unix socket and file policy "
+                                               "denials (audit mode included)");
+    }
+    guard_denial_alerts_->inc();
+    output_.submit(guard_denial_alert(ctx, *d));
   }
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }
@@ -254,6 +271,34 @@ Record EventProcessor::denial_alert(const EventContext& ctx, const NetDenialPayl
   r.output = fmt::format("network policy {} {} {} to {} (policy={} rule={} workload={} pid={} exe={})",
                          d.audit ? "would deny" : "denied", policy_hook_name(d.hook),
                          d.protocol == 17 ? "udp" : "tcp", dst, d.policy_name.empty() ? "<unknown>" : d.policy_name,
+                         d.rule_name.empty() ? "<unknown>" : d.rule_name,
+                         ctx.workload && !ctx.workload->name.empty() ? ctx.workload->name : "<unknown>",
+                         ctx.event.hdr.proc.tgid, p ? p->exe_path : "<unknown>");
+  return r;
+}
+
+Record EventProcessor::guard_denial_alert(const EventContext& ctx, const GuardDenialPayload& d) const {
+  Record r;
+  r.kind = RecordKind::kAlert;
+  r.time_unix_ns = clock_.to_unix_ns(ctx.event.hdr.boot_ns);
+  bool file = d.kind == DenialKind::kFileOpen;
+  r.rule = file ? "File policy denial" : "Process policy denial";
+  r.priority = d.audit ? Priority::kNotice : Priority::kWarning;
+  r.source = "policy";
+  r.hostname = settings_.hostname;
+  r.tags = {"policy", file ? "file" : "process"};
+  auto i = static_cast<size_t>(ctx.event.hdr.type) % output_selection_.size();
+  if (!output_selection_[i]) output_selection_[i] = select_fields(fields_, event_output_fields(ctx.event.hdr.type));
+  r.fields = extract_fields(ctx, *output_selection_[i]);
+  const ProcessInfo* p = ctx.proc;
+  std::string_view what = d.kind == DenialKind::kExec          ? "exec of"
+                          : d.kind == DenialKind::kIoUring     ? "io_uring setup"
+                          : d.kind == DenialKind::kUnixConnect ? "connect to"
+                                                               : "open of";
+  bool kills = d.kind == DenialKind::kExec || d.kind == DenialKind::kIoUring;
+  std::string_view done = d.audit ? "would deny" : !kills ? "denied" : d.kill_failed ? "failed to kill on" : "killed on";
+  r.output = fmt::format("policy {} {}{}{} (policy={} rule={} workload={} pid={} exe={})", done, what,
+                         d.path.empty() ? "" : " ", d.path, d.policy_name.empty() ? "<unknown>" : d.policy_name,
                          d.rule_name.empty() ? "<unknown>" : d.rule_name,
                          ctx.workload && !ctx.workload->name.empty() ? ctx.workload->name : "<unknown>",
                          ctx.event.hdr.proc.tgid, p ? p->exe_path : "<unknown>");

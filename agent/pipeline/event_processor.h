@@ -40,6 +40,10 @@ class EventProcessor : public RecordSink {
   // Name the policy and rule of each network policy denial (from the loaded policies), and raise
   // one alert per denial, whatever the rules say: a denial is never silent.
   void use_denial_names(std::function<void(NetDenialPayload&)> namer) { name_denial_ = std::move(namer); }
+  // The same for exec, io_uring, unix connect and protected-file denials.
+  void use_guard_denial_names(std::function<void(GuardDenialPayload&)> namer) {
+    name_guard_denial_ = std::move(namer);
+  }
 
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
@@ -58,6 +62,7 @@ class EventProcessor : public RecordSink {
  private:
   Record event_record(const EventContext& ctx) const;
   Record denial_alert(const EventContext& ctx, const NetDenialPayload& d) const;
+  Record guard_denial_alert(const EventContext& ctx, const GuardDenialPayload& d) const;
 
   EventProcessorSettings settings_;
   ProcessTable& processes_;
@@ -66,7 +71,9 @@ class EventProcessor : public RecordSink {
   WorkloadResolver* workloads_;
   ExeHasher* exe_hashes_ = nullptr;
   std::function<void(NetDenialPayload&)> name_denial_;
+  std::function<void(GuardDenialPayload&)> name_guard_denial_;
   Counter* denial_alerts_ = nullptr;
+  Counter* guard_denial_alerts_ = nullptr;
   const FieldRegistry& fields_;
   MetricsRegistry& metrics_;
   Counter& decode_errors_;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/policy/process_sections.h"
 #include "agent/policy/spec_sections.h"
 
 namespace ztai::policy {
@@ -14,6 +15,10 @@ const std::vector<SpecSection>& spec_sections() {
   static const std::vector<SpecSection> sections = {
       {"egress", parse_egress},
       {"ingress", parse_ingress},
+      {"exec", parse_exec},
+      {"files", parse_files},
+      {"io_uring", parse_io_uring},
+      {"unix", parse_unix},
   };
   return sections;
 }

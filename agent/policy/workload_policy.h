@@ -22,6 +22,7 @@
 
 #include "agent/common/ip_address.h"
 #include "agent/common/path_pattern.h"
+#include "agent/policy/process_spec.h"
 
 namespace ztai::policy {
 
@@ -107,6 +108,7 @@ struct WorkloadPolicy {
   Mode mode = Mode::kEnforce;
   EgressSpec egress;
   IngressSpec ingress;
+  ProcessSpecs process;  // exec, files, io_uring, unix (process_spec.h)
 };
 
 }  // namespace ztai::policy
