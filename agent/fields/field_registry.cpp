@@ -1,5 +1,6 @@
 #include "agent/fields/field_registry.h"
 
+#include "agent/fields/chain_fields.h"
 #include "agent/fields/detect_fields.h"
 #include "agent/fields/file_fields.h"
 #include "agent/fields/http_fields.h"
@@ -80,6 +81,7 @@ const FieldRegistry& builtin_fields() {
     add_workload_fields(r);
     add_policy_fields(r);
     add_posture_fields(r);
+    add_chain_fields(r);
     add_detect_fields(r);
     add_http_fields(r);
     add_llm_fields(r);

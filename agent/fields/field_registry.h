@@ -9,6 +9,7 @@
 
 #include "agent/common/clock.h"
 #include "agent/common/result.h"
+#include "agent/detect/chain/causal_chains.h"
 #include "agent/events/event.h"
 #include "agent/fields/field_value.h"
 #include "agent/identity/process_table.h"
@@ -35,6 +36,8 @@ struct EventContext {
   const dns::NameTable* dns_names = nullptr;
   // SHA-256 of executables, for proc.exe_sha256; nullptr when hashing is off.
   const ExeHasher* exe_hashes = nullptr;
+  // The tool call this action is linked to (agent/detect/chain), for chain.*; nullptr when none.
+  const ChainLink* chain = nullptr;
 };
 
 using FieldExtractor = FieldValue (*)(const EventContext& ctx, std::string_view index);

@@ -31,19 +31,24 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     for (const std::string& f : workload_output_fields()) names.push_back(f);
     return names;
   };
-  static const std::vector<std::string> kExecAll = with_workload(kExec);
+  // Actions a model's tool call can lead to also say which call (agent/detect/chain).
+  auto with_chain = [](std::vector<std::string> names) {
+    for (const char* f : {"chain.summary", "chain.source", "chain.tool.name", "chain.exec_id"}) names.push_back(f);
+    return names;
+  };
+  static const std::vector<std::string> kExecAll = with_chain(with_workload(kExec));
   static const std::vector<std::string> kForkAll = with_workload(kFork);
   static const std::vector<std::string> kExitAll = with_workload(kExit);
   static const std::vector<std::string> kCgroupAll = with_workload(kCgroup);
-  static const std::vector<std::string> kFileAll = with_workload(
+  static const std::vector<std::string> kFileAll = with_chain(with_workload(
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "fd.name", "fd.directory", "fd.filename", "evt.arg.newpath",
        "evt.arg.flags", "evt.arg.mode", "evt.arg.uid", "evt.arg.gid", "proc.pid", "proc.tid", "proc.ppid",
-       "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
-  static const std::vector<std::string> kNetAll = with_workload(
+       "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"}));
+  static const std::vector<std::string> kNetAll = with_chain(with_workload(
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "net.proto", "net.sip", "net.sport", "net.dip", "net.dport",
        "net.nonblocking", "net.bytes_out", "net.bytes_in", "net.dns.names", "fd.num", "proc.pid", "proc.tid",
        "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid",
-       "cgroup.id"});
+       "cgroup.id"}));
   static const std::vector<std::string> kDnsAll = with_workload(
       {"evt.type", "evt.time", "net.dns.query", "net.dns.qtype", "net.dns.rcode", "net.dns.answers", "net.dns.error",
        "net.proto", "net.sip", "net.sport", "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.name",
@@ -157,7 +162,9 @@ void EventProcessor::on_event(const Event& original) {
   if (const DnsPayload* dns = event.as<DnsPayload>(); dns && dns->message) {
     dns_names_.learn(*dns->message, event.hdr.boot_ns);
   }
-  EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_, exe_hashes_};
+  chains_.observe(event);
+  std::optional<ChainLink> chain = chains_.link(event, proc, processes_, &dns_names_);
+  EventContext ctx{event, proc, processes_, clock_, workload, &dns_names_, exe_hashes_, chain ? &*chain : nullptr};
   evaluate_rules(ctx);
   if (const NetDenialPayload* d = event.as<NetDenialPayload>()) {
     if (!denial_alerts_) {

@@ -91,6 +91,7 @@ class EventProcessor : public RecordSink {
   mutable std::array<std::optional<FieldSelection>, 256> output_selection_;
   // Learnt from the dns events this processor sees, read by net.dns.names.
   dns::NameTable dns_names_;
+  CausalChains chains_;
   // Turns stream data into events; its counters are mirrored into metrics after each call.
   ConversationTracker conversations_;
   DataDecoder data_decoder_;

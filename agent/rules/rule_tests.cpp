@@ -385,6 +385,7 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
   BootClock clock(0);
   EventBuilder builder;
   dns::NameTable dns_names;
+  CausalChains chains;
   RuleEvaluator evaluator(std::shared_ptr<const RuleSet>(&rules, [](const RuleSet*) {}), MatchMode::kAll);
   std::vector<Seen> seen;
   uint64_t index = 0;
@@ -396,7 +397,9 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
     if (!event) return event.error();
     const ProcessInfo* proc = table.apply(*event);
     if (const auto* dns = event->as<DnsPayload>(); dns && dns->message) dns_names.learn(*dns->message, event->hdr.boot_ns);
-    EventContext ctx{*event, proc, table, clock, nullptr, &dns_names};
+    chains.observe(*event);
+    std::optional<ChainLink> chain = chains.link(*event, proc, table, &dns_names);
+    EventContext ctx{*event, proc, table, clock, nullptr, &dns_names, nullptr, chain ? &*chain : nullptr};
     for (const CompiledRule* r : evaluator.evaluate(ctx)) {
       seen.push_back({r->name, index, evaluator.alert(*r, ctx, "test-host").output});
     }
