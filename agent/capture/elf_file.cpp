@@ -56,7 +56,7 @@ Result<ElfFile> ElfFile::open(const std::string& path) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh)) continue;
     const char* name = elf_strptr(elf.get(), shstrndx, sh.sh_name);
-    out.sections_.push_back({name ? name : "", sh.sh_offset, sh.sh_size, sh.sh_type == SHT_NOBITS});
+    out.sections_.push_back({name ? name : "", sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_type == SHT_NOBITS});
     if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) continue;
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data || sh.sh_entsize == 0) continue;
@@ -82,6 +82,46 @@ Result<ElfFile> ElfFile::open(const std::string& path) {
 std::optional<ElfFunction> ElfFile::function(std::string_view name) const {
   for (const Symbol& s : symbols_) {
     if (s.name == name) return ElfFunction{s.file_offset, s.size};
+  }
+  return std::nullopt;
+}
+
+std::optional<ElfFunction> ElfFile::go_function(std::string_view name) const {
+  auto tab = section(".gopclntab");
+  if (!tab || tab->size() < 8) return std::nullopt;
+  const std::vector<uint8_t>& t = *tab;
+  auto u32 = [&](uint64_t at) -> std::optional<uint32_t> {
+    if (at + 4 > t.size()) return std::nullopt;
+    uint32_t v;
+    std::memcpy(&v, t.data() + at, 4);
+    return v;
+  };
+  uint32_t magic = *u32(0);
+  uint8_t ptr_size = t[7];
+  // pcHeader of Go 1.18 (0xfffffff0) and 1.20+ (0xfffffff1), 64-bit little-endian.
+  if ((magic != 0xfffffff0 && magic != 0xfffffff1) || ptr_size != 8 || t.size() < 8 + 8 * 8) return std::nullopt;
+  auto word = [&](int i) {
+    uint64_t v;
+    std::memcpy(&v, t.data() + 8 + 8 * i, 8);
+    return v;
+  };
+  uint64_t nfunc = word(0), text_start = word(2), funcname_off = word(3), pcln_off = word(7);
+  for (uint64_t i = 0; i < nfunc; ++i) {
+    auto entry = u32(pcln_off + i * 8), func = u32(pcln_off + i * 8 + 4), next = u32(pcln_off + (i + 1) * 8);
+    if (!entry || !func || !next) return std::nullopt;
+    auto name_off = u32(pcln_off + *func + 4);
+    if (!name_off) return std::nullopt;
+    uint64_t at = funcname_off + *name_off;
+    if (at >= t.size()) continue;
+    std::string_view fname(reinterpret_cast<const char*>(t.data() + at), strnlen(reinterpret_cast<const char*>(t.data() + at), t.size() - at));
+    if (fname != name) continue;
+    uint64_t vaddr = text_start + *entry;
+    for (const Section& s : sections_) {
+      if (!s.nobits && vaddr >= s.addr && vaddr < s.addr + s.size && s.name == ".text") {
+        return ElfFunction{vaddr - s.addr + s.offset, uint64_t{*next} - *entry};
+      }
+    }
+    return std::nullopt;
   }
   return std::nullopt;
 }

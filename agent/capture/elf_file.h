@@ -23,6 +23,9 @@ class ElfFile {
 
   // A defined function named exactly `name`, from .dynsym or .symtab.
   std::optional<ElfFunction> function(std::string_view name) const;
+  // A Go function from the runtime's own table (.gopclntab, Go 1.18+), which stripped binaries
+  // keep: the symbol table is gone but the runtime needs this one for stack traces.
+  std::optional<ElfFunction> go_function(std::string_view name) const;
   // The function's machine code.
   Result<std::vector<uint8_t>> code(const ElfFunction& fn) const;
   // Contents of a section, nullopt when absent.
@@ -38,6 +41,7 @@ class ElfFile {
   };
   struct Section {
     std::string name;
+    uint64_t addr;
     uint64_t offset;
     uint64_t size;
     bool nobits;

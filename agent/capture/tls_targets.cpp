@@ -80,6 +80,10 @@ Result<TlsTargets> find_tls_targets(const ElfFile& elf) {
   }
   auto go_write = elf.function(kGoWrite);
   auto go_read = elf.function(kGoRead);
+  if (!go_write || !go_read) {
+    go_write = elf.go_function(kGoWrite);
+    go_read = elf.go_function(kGoRead);
+  }
   if (!go_write || !go_read) return t;
   t.library = TlsLibrary::kGo;
   if (auto info = elf.section(".go.buildinfo")) t.go_version = go_build_version(*info);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/capture/elf_file.h"
 #include "tests/bpf/tls/tls_fixture.h"
 #include "tests/support/kernel_test.h"
 
@@ -22,9 +23,11 @@ constexpr const char* kRequest =
     R"({"model":"llama3","messages":[{"role":"user","content":"ztai-go-probe: what is in ~/.ssh"}]})";
 
 // Builds the test client; the build cache outlives the test so reruns take a second or two.
-Result<std::string> build_go_client(const TempDir& dir) {
-  std::string out = dir.file("go_client");
-  auto go = Child::spawn({"go", "build", "-o", out, testing::tls_test_file("go_client/main.go")},
+// stripped: without the symbol table (-s -w), so the functions are found in .gopclntab.
+Result<std::string> build_go_client(const TempDir& dir, bool stripped = false) {
+  std::string out = dir.file(stripped ? "go_client_stripped" : "go_client");
+  auto go = Child::spawn({"go", "build", "-ldflags", stripped ? "-s -w" : "", "-o", out,
+                          testing::tls_test_file("go_client/main.go")},
                          {{"GOCACHE", "/tmp/ztai-test-go-cache"}, {"GO111MODULE", "off"}, {"CGO_ENABLED", "0"}});
   if (!go) return go.error();
   auto status = (*go)->wait(180s);
@@ -83,6 +86,36 @@ TEST(TlsGoTest, GoClientRequestAndResponseArePlaintextWithTheirConnection) {
     EXPECT_EQ(c.lost_bytes, 0u);
   }
   EXPECT_EQ((*session)->decode_errors(), 0u);
+}
+
+TEST(TlsGoTest, StrippedGoBinaryIsFoundThroughItsPclntab) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
+  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
+  TempDir dir;
+  auto ca = TestCa::create(dir);
+  ASSERT_TRUE(ca) << ca.error().message();
+  auto server = HttpsServer::start(*ca);
+  ASSERT_TRUE(server) << server.error().message();
+  auto client = build_go_client(dir, true);
+  ASSERT_TRUE(client) << client.error().message();
+  auto elf = ElfFile::open(*client);
+  ASSERT_TRUE(elf);
+  ASSERT_FALSE(elf->function("crypto/tls.(*Conn).Write")) << "the binary still has its symbol table";
+
+  auto attached = (*session)->attacher().attach_file(*client);
+  ASSERT_TRUE(attached) << attached.error().message();
+  ASSERT_GE(*attached, 4u);
+  auto run = Child::spawn({*client, ca->ca_cert, fmt::format("https://127.0.0.1:{}/v1/chat/completions", server->port),
+                           kRequest});
+  ASSERT_TRUE(run) << run.error().message();
+  pid_t pid = (*run)->pid();
+  auto status = (*run)->wait(30s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << (*run)->output();
+  ASSERT_TRUE((*session)->wait_until([&](const std::vector<DataChunk>&) {
+    return (*session)->stream(pid, false).find("ztai-test-response") != std::string::npos;
+  }));
+  EXPECT_NE((*session)->stream(pid, true).find(kRequest), std::string::npos);
 }
 
 }  // namespace
