@@ -44,6 +44,8 @@ int run_command(const std::vector<std::string>& argv) {
   auto config = path ? load_agent_config(*path) : Result<AgentConfig>(default_agent_config());
   if (!config) {
     log::error("{}", config.error().message());
+    // The service manager shows it in `systemctl status` (the run's own notifier is not made yet).
+    (void)ServiceNotifier::from_environment().status("start-up failed: " + config.error().message());
     return 2;
   }
   if (args->has("events")) config->output.events = true;

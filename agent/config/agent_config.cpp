@@ -143,6 +143,9 @@ Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
   auto persist = m->get_bool("persist", false);
   if (!persist) return persist.error();
   e.persist = *persist;
+  auto dir = m->get_string("policies_dir", "");
+  if (!dir) return dir.error();
+  e.policies_dir = *dir;
   return m->finish();
 }
 

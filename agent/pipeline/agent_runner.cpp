@@ -6,11 +6,12 @@
 #include "agent/common/log.h"
 #include "agent/common/mounts.h"
 #include "agent/identity/identity_service.h"
-#include "agent/identity/kube_watcher.h"
+#include "agent/identity/kube_object_folder.h"
 #include "agent/identity/procfs.h"
 #include "agent/enforce/policy_service.h"
 #include "agent/capture/tls_attacher.h"
 #include "agent/kernel/bpf_programs.h"
+#include "agent/policy/policy_object.h"
 #include "agent/kernel/preflight.h"
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/event_processor.h"
@@ -121,15 +122,24 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   BootClock clock;
 
   // Rules first: a malformed rule file stops the start-up before anything is loaded in the kernel.
-  // RuleBundle objects join the rules while the agent reaches the Kubernetes API.
+  // The CRDs' objects (RuleBundle, WorkloadPolicy) join the rule and policy files while the agent
+  // reaches the Kubernetes API; kept as files, the last ones seen load even when it does not.
+  std::optional<KubeApiConfig> crd_api;
+  if (auto api = kube_api_config(config.identity.kubernetes)) crd_api = *api;
+  auto crd_watch = [&](const char* path, const char* what, const char* resource, const char* metrics_name) {
+    KubeWatchSettings w;
+    w.api = *crd_api;
+    w.path = path;
+    w.what = what;
+    w.resource = resource;
+    w.metric_prefix = metrics_name;
+    w.watch_timeout_seconds = config.identity.kubernetes.watch_timeout_seconds;
+    w.retry_max_ms = config.identity.kubernetes.retry_max_seconds * 1000;
+    return w;
+  };
+  const bool bundles_on = crd_api && !config.rules.bundles_dir.empty() && !config.rules.paths_required;
   std::vector<std::string> rule_paths = config.rules.paths;
-  std::optional<KubeApiConfig> bundle_api;
-  if (!config.rules.bundles_dir.empty() && !config.rules.paths_required) {
-    if (auto api = kube_api_config(config.identity.kubernetes)) {
-      bundle_api = *api;
-      rule_paths.push_back(config.rules.bundles_dir);
-    }
-  }
+  if (bundles_on) rule_paths.push_back(config.rules.bundles_dir);
   rules::LoadedRules initial = rules::load_rules(rule_paths, !config.rules.paths_required, builtin_fields());
   for (const rules::Diagnostic& d : initial.diags.all()) {
     if (d.severity == rules::Diagnostic::Severity::kWarning) log::warn("{}", d.str());
@@ -206,11 +216,23 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   // Policies after identity, since selectors need cgroup paths and pods; a bad policy file stops
   // the start-up. Without policy paths nothing is attached and no connect is checked.
   std::unique_ptr<enforce::PolicyService> policies;
-  if (!config.enforcement.policies.empty()) {
+  std::vector<std::string> policy_paths = config.enforcement.policies;
+  std::unique_ptr<KubeFolderSync> policy_objects;
+  if (crd_api && !config.enforcement.policies_dir.empty()) {
+    // The policy service notices changed files in the folder and reloads them itself.
+    auto sync = KubeFolderSync::start(crd_watch(policy::kWorkloadPoliciesPath, "workload policies",
+                                                "workloadpolicies.ztai.io", "ztai_k8s_workloadpolicies"),
+                                      config.enforcement.policies_dir, policy::policy_file_of, {}, metrics);
+    if (!sync) return sync.error().context(fmt::format("{}: enforcement.policies_dir", config.file));
+    policy_objects = std::move(*sync);
+    policy_paths.push_back(config.enforcement.policies_dir);
+    log::info("WorkloadPolicy objects from {} are kept in {}", crd_api->server, config.enforcement.policies_dir);
+  }
+  if (!policy_paths.empty()) {
     auto mounts_now = read_mounts();
     bool hybrid = mounts_now && has_cgroup_v1_mounts(*mounts_now);
     auto started = enforce::PolicyService::start(
-        {config.enforcement.policies, cgroup2, config.enforcement.root_cgroup, hybrid}, **programs,
+        {policy_paths, cgroup2, config.enforcement.root_cgroup, hybrid}, **programs,
         (*identity)->pods(), metrics);
     if (!started) return started.error();
     policies = std::move(*started);
@@ -233,22 +255,15 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
                                builtin_fields(), rule_handoff, metrics);
   // A changed bundle is written to bundles_dir and reloaded like SIGHUP; the last bundles seen
   // were loaded above, so an unreachable API server keeps them.
-  std::unique_ptr<rules::RuleBundleFolder> bundles;
-  std::unique_ptr<KubeWatcher> bundle_watch;
-  if (bundle_api) {
-    bundles = std::make_unique<rules::RuleBundleFolder>(config.rules.bundles_dir, [&reloader] { reloader.request(); });
-    if (Status s = bundles->prepare(); !s) return s.error().context(config.file);
-    KubeWatchSettings w;
-    w.api = *bundle_api;
-    w.path = rules::kRuleBundlesPath;
-    w.what = "rule bundles";
-    w.resource = "rulebundles.ztai.io";
-    w.metric_prefix = "ztai_k8s_rulebundles";
-    w.watch_timeout_seconds = config.identity.kubernetes.watch_timeout_seconds;
-    w.retry_max_ms = config.identity.kubernetes.retry_max_seconds * 1000;
-    bundle_watch = std::make_unique<KubeWatcher>(std::move(w), *bundles, metrics);
-    bundle_watch->start();
-    log::info("RuleBundle objects from {} are kept in {}", bundle_api->server, config.rules.bundles_dir);
+  std::unique_ptr<KubeFolderSync> bundles;
+  if (bundles_on) {
+    auto sync = KubeFolderSync::start(crd_watch(rules::kRuleBundlesPath, "rule bundles", "rulebundles.ztai.io",
+                                                "ztai_k8s_rulebundles"),
+                                      config.rules.bundles_dir, rules::rule_bundle_of,
+                                      [&reloader] { reloader.request(); }, metrics);
+    if (!sync) return sync.error().context(fmt::format("{}: rules.bundles_dir", config.file));
+    bundles = std::move(*sync);
+    log::info("RuleBundle objects from {} are kept in {}", crd_api->server, config.rules.bundles_dir);
   }
   auto reader = RingReader::create((*programs)->control_ring_fd(), (*programs)->data_ring_fd(), processor);
   if (!reader) return reader.error();

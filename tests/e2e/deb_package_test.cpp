@@ -102,7 +102,8 @@ TEST_F(DebPackage, BuildsLintsInstallsRunsLikeTheUnitAndPurgesWithoutATrace) {
   auto [contents, c_rc] = run("dpkg-deb -c " + deb);
   ASSERT_EQ(c_rc, 0) << contents;
   for (const char* path : {"./usr/bin/ztai", "./etc/ztai/ztai.yaml", "./etc/ztai/rules.d/", "./etc/ztai/policies.d/",
-                           "./usr/share/ztai/rules/host/host_rules.yaml", "./lib/systemd/system/ztai.service",
+                           "./usr/share/ztai/rules/host/host_rules.yaml",
+                           "./usr/share/ztai/rules/ai/", "./lib/systemd/system/ztai.service",
                            "./usr/share/man/man8/ztai.8.gz", "./usr/share/doc/ztai/copyright"}) {
     EXPECT_NE(contents.find(path), std::string::npos) << path << " missing from the package:\n" << contents;
   }

@@ -109,5 +109,15 @@ TEST_F(ServiceNotify, AStartUpErrorIsTheLastStatusAndReadyIsNeverSent) {
   EXPECT_FALSE(manager_.next(200ms)) << "nothing after the failure";
 }
 
+TEST_F(ServiceNotify, AConfigErrorIsTheStatusToo) {
+  std::string config = dir_ + "/ztai.yaml";
+  std::ofstream(config) << "log_level: loud\n";
+  AgentProcess agent({"run", "--config", config}, 10s);
+  EXPECT_FALSE(agent.ready());
+  auto n = manager_.next(5s);
+  ASSERT_TRUE(n) << agent.stderr_text();
+  EXPECT_NE(n->value("STATUS").find("start-up failed: " + config + ":1:12: log_level"), std::string::npos) << n->text;
+}
+
 }  // namespace
 }  // namespace ztai

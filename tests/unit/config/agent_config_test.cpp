@@ -62,6 +62,7 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.alerts_per_window, d.rules.alerts_per_window);
   EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
   EXPECT_EQ(shipped->rules.bundles_dir, d.rules.bundles_dir);
+  EXPECT_EQ(shipped->enforcement.policies_dir, d.enforcement.policies_dir);
   EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
   EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);
   EXPECT_EQ(shipped->enforcement.persist, d.enforcement.persist);

@@ -210,6 +210,15 @@ TEST_F(KubernetesManifests, ProbesAndPrometheusReachTheApiTheConfigBinds) {
   for (const std::string& path : config->rules.paths) {
     EXPECT_TRUE(path == "/usr/share/ztai/rules" || path == "/etc/ztai/rules.d") << path;
   }
+  // Every folder the config names is where the pod has it: the image, a ConfigMap, or the state
+  // hostPath the agent may write.
+  std::set<std::string> mount_paths = {"/usr/share/ztai/rules"};
+  for (const YAML::Node& m : container["volumeMounts"]) mount_paths.insert(m["mountPath"].as<std::string>());
+  for (const std::string& path : config->enforcement.policies) EXPECT_TRUE(mount_paths.count(path)) << path;
+  for (const std::string& path : config->rules.paths) EXPECT_TRUE(mount_paths.count(path)) << path;
+  for (const std::string& dir : {config->rules.bundles_dir, config->enforcement.policies_dir}) {
+    EXPECT_EQ(dir.rfind("/var/lib/ztai/", 0), 0u) << dir << " must be on the writable state mount";
+  }
 
   YAML::Node service = one("Service");
   EXPECT_EQ(service["metadata"]["annotations"]["prometheus.io/scrape"].as<std::string>(""), "true");

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/identity/kube_object_folder.h"
 #include "agent/rules/rule_reloader.h"
 #include "tests/support/kube_api_double.h"
 
@@ -59,7 +60,7 @@ class RuleBundlesTest : public ::testing::Test {
 
 TEST_F(RuleBundlesTest, AListWritesEveryBundleAndRemovesTheOnesDeletedMeanwhile) {
   int changes = 0;
-  RuleBundleFolder folder(folder_, [&] { ++changes; });
+  KubeObjectFolder folder(folder_, rule_bundle_of, [&] { ++changes; });
   ASSERT_TRUE(folder.prepare());
   std::ofstream(folder_ + "/gone.yaml") << rule("gone", "sh");
   EXPECT_EQ(folder.replace_all({bundle("shells", rule("shell", "bash")), bundle("miners", rule("miner", "xmrig"))}), 0u);
@@ -73,7 +74,7 @@ TEST_F(RuleBundlesTest, AListWritesEveryBundleAndRemovesTheOnesDeletedMeanwhile)
 
 TEST_F(RuleBundlesTest, WatchEventsWriteAndDeleteAndAnUnchangedBundleAsksNoReload) {
   int changes = 0;
-  RuleBundleFolder folder(folder_, [&] { ++changes; });
+  KubeObjectFolder folder(folder_, rule_bundle_of, [&] { ++changes; });
   ASSERT_TRUE(folder.prepare());
   EXPECT_TRUE(folder.apply("ADDED", bundle("shells", rule("shell", "bash"))));
   EXPECT_TRUE(folder.apply("MODIFIED", bundle("shells", rule("shell", "bash"))));
@@ -87,14 +88,11 @@ TEST_F(RuleBundlesTest, WatchEventsWriteAndDeleteAndAnUnchangedBundleAsksNoReloa
 }
 
 TEST_F(RuleBundlesTest, AMalformedObjectIsRefusedWithItsNameAndNothingIsWritten) {
-  RuleBundleFolder folder(folder_, [] {});
+  KubeObjectFolder folder(folder_, rule_bundle_of, [] {});
   ASSERT_TRUE(folder.prepare());
   json escape = bundle("x", rule("a", "b"));
   escape["metadata"]["name"] = "../../etc/cron.d/x";
   EXPECT_FALSE(folder.apply("ADDED", escape));
-  auto err = rule_bundle_of(escape);
-  ASSERT_FALSE(err);
-  EXPECT_NE(err.error().message().find("not a DNS-1123 name"), std::string::npos);
   json no_rules = bundle("empty", "");
   no_rules["spec"].erase("rules");
   EXPECT_EQ(folder.replace_all({no_rules}), 1u) << "counted as a bad object";
@@ -118,8 +116,6 @@ TEST_F(RuleBundlesTest, BundlesFromTheApiServerAreReloadedAndABrokenOneKeepsTheR
     return out;
   };
   RuleReloader reloader({{folder_}, true, 0, {}}, builtin_fields(), handoff, metrics);
-  RuleBundleFolder folder(folder_, [&] { reloader.request(); });
-  ASSERT_TRUE(folder.prepare());
   KubeWatchSettings w;
   w.api = (*api)->api_config();
   w.path = kRuleBundlesPath;
@@ -127,10 +123,9 @@ TEST_F(RuleBundlesTest, BundlesFromTheApiServerAreReloadedAndABrokenOneKeepsTheR
   w.resource = "rulebundles.ztai.io";
   w.metric_prefix = "ztai_k8s_rulebundles";
   w.retry_initial_ms = 20;
-  KubeWatcher watcher(w, folder, metrics);
-
   ASSERT_TRUE((*api)->add_object(kRuleBundlesPath, bundle("shells", rule("shell", "bash")).dump()));
-  watcher.start();
+  auto sync = KubeFolderSync::start(w, folder_, rule_bundle_of, [&] { reloader.request(); }, metrics);
+  ASSERT_TRUE(sync) << sync.error().message();
   ASSERT_TRUE(eventually([&] { return names() == std::vector<std::string>{"shell"}; })) << "listed, then reloaded";
 
   ASSERT_TRUE((*api)->add_object(kRuleBundlesPath, bundle("miners", rule("miner", "xmrig")).dump()));
@@ -143,7 +138,7 @@ TEST_F(RuleBundlesTest, BundlesFromTheApiServerAreReloadedAndABrokenOneKeepsTheR
 
   ASSERT_TRUE((*api)->remove_object(kRuleBundlesPath, "uid-miners"));
   ASSERT_TRUE(eventually([&] { return names() == std::vector<std::string>{"shell"}; }));
-  watcher.stop();
+  sync->reset();
 }
 
 }  // namespace
