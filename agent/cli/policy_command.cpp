@@ -17,10 +17,16 @@ int validate(const std::vector<std::string>& paths) {
     fmt::print("{} errors in {} files\n", loaded.errors.size(), loaded.files.size());
     return 1;
   }
+  if (loaded.files.empty()) {
+    fmt::print("no policy file (*.yaml, *.yml) under {}\n", fmt::join(paths, ", "));
+    return 1;
+  }
+  auto section = [](bool present, size_t rules) {
+    return present ? fmt::format("{} allow rules", rules) : std::string("not filtered");
+  };
   for (const policy::WorkloadPolicy& p : loaded.policies) {
-    fmt::print("{}: {} ({}): egress {} rules, ingress {} rules\n", p.where.str(), p.name, policy::mode_name(p.mode),
-               p.egress.present ? std::to_string(p.egress.allow.size()) : "not filtered",
-               p.ingress.present ? std::to_string(p.ingress.allow.size()) : "not filtered");
+    fmt::print("{}: {} ({}): egress {}, ingress {}\n", p.where.str(), p.name, policy::mode_name(p.mode),
+               section(p.egress.present, p.egress.allow.size()), section(p.ingress.present, p.ingress.allow.size()));
   }
   fmt::print("OK: {} policies from {} files\n", loaded.policies.size(), loaded.files.size());
   return 0;

@@ -93,6 +93,7 @@ int status_command(const std::vector<std::string>& argv) {
   fmt::print("agent at {}: healthy\n\n", address);
   std::map<std::string, std::map<std::string, std::string>> outputs;  // output -> column -> value
   std::vector<Sample> others;
+  std::map<std::string, std::map<std::string, std::string>> policies;  // policy -> column -> value
   size_t start = 0;
   while (start < text->size()) {
     size_t end = text->find('\n', start);
@@ -100,7 +101,16 @@ int status_command(const std::vector<std::string>& argv) {
     auto s = parse_line(std::string_view(*text).substr(start, end - start));
     start = end + 1;
     if (!s) continue;
-    if (s->name.starts_with("ztai_output_") && s->labels.count("output")) {
+    if (s->name == "ztai_policy_status" || s->name == "ztai_policy_cgroups") {
+      std::map<std::string, std::string>& p = policies[s->labels["policy"]];
+      if (s->name == "ztai_policy_cgroups") {
+        p["cgroups"] = s->value;
+        p["mode"] = s->labels["mode"];
+      } else {
+        p["state"] = s->labels["state"];
+        p["reasons"] = s->labels["reasons"];
+      }
+    } else if (s->name.starts_with("ztai_output_") && s->labels.count("output")) {
       std::string column = s->name.substr(12);
       if (s->labels.count("reason")) column += ":" + s->labels["reason"];
       outputs[s->labels["output"]][column] = s->value;
@@ -112,6 +122,13 @@ int status_command(const std::vector<std::string>& argv) {
   for (const Sample& s : others) {
     std::string l = label_text(s.labels);
     fmt::print("{:<48} {:>14}\n", l.empty() ? s.name : fmt::format("{} {{{}}}", s.name, l), s.value);
+  }
+  if (!policies.empty()) {
+    // A policy is never silently weaker than it reads: the state and the reasons, per policy.
+    fmt::print("\n{:<24} {:<8} {:<20} {:>8}  {}\n", "policy", "mode", "state", "cgroups", "reasons");
+    for (auto& [name, p] : policies) {
+      fmt::print("{:<24} {:<8} {:<20} {:>8}  {}\n", name, p["mode"], p["state"], p["cgroups"], p["reasons"]);
+    }
   }
   if (outputs.empty()) return 0;
   fmt::print("\n{:<16} {:>4} {:>12} {:>10} {:>10} {:>10} {:>10} {:>12} {:>10}\n", "output", "up", "sent", "failed",

@@ -77,10 +77,14 @@ Result<std::vector<EgressPrefix>> compile_egress(const policy::WorkloadPolicy& p
     e.addr = key.first;
     e.prefix_len = key.second;
     bool v4 = is_v4(key.first, key.second);
-    for (const auto& [outer, oo] : own) {
-      if (!contains(outer.first, outer.second, key.first, key.second)) continue;
-      if (v4 && !is_v4(outer.first, outer.second)) continue;
-      e.ranges.insert(e.ranges.end(), oo.ranges.begin(), oo.ranges.end());
+    // The prefix and every wider one: the same address cut to each shorter length.
+    for (int len = key.second; len >= 0; len--) {
+      std::array<uint8_t, 16> cut = key.first;
+      for (int bit = len; bit < 128; bit++) cut[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+      auto it = own.find({cut, static_cast<uint8_t>(len)});
+      if (it == own.end()) continue;
+      if (v4 && !is_v4(cut, static_cast<uint8_t>(len))) continue;
+      e.ranges.insert(e.ranges.end(), it->second.ranges.begin(), it->second.ranges.end());
     }
     if (e.ranges.size() > ZTAI_POLICY_MAX_PORT_RANGES) {
       const policy::EgressRule* r = o.first_rule ? o.first_rule : &p.egress.allow.front();

@@ -45,12 +45,12 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   PolicyService* raw = self.get();
   metrics.add_collector([raw](std::vector<MetricSample>& out) {
     for (const PolicyStatus& p : raw->status()) {
-      for (EnforcementState st : {EnforcementState::kEnforced, EnforcementState::kPartial, EnforcementState::kNotEnforced}) {
-        out.push_back({"ztai_policy_enforcement", "1 for the enforcement state each loaded policy is in",
-                       MetricKind::kGauge,
-                       {{"policy", p.name}, {"state", std::string(enforcement_state_name(st))}},
-                       p.state == st ? 1.0 : 0.0});
-      }
+      // An info metric: the state and, when not fully enforced, why, for `ztai status` and alerting.
+      out.push_back({"ztai_policy_status", "Each loaded policy's enforcement state (enforced, partially_enforced, "
+                     "not_enforced) and the reasons", MetricKind::kGauge,
+                     {{"policy", p.name}, {"state", std::string(enforcement_state_name(p.state))},
+                      {"reasons", fmt::format("{}", fmt::join(p.reasons, "; "))}},
+                     1.0});
       out.push_back({"ztai_policy_cgroups", "cgroups each loaded policy governs", MetricKind::kGauge,
                      {{"policy", p.name}, {"mode", std::string(policy::mode_name(p.mode))}},
                      static_cast<double>(p.cgroups)});

@@ -216,6 +216,12 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   // Policies after identity, since selectors need cgroup paths and pods; a bad policy file stops
   // the start-up. Without policy paths nothing is attached and no connect is checked.
   std::unique_ptr<enforce::PolicyService> policies;
+  if (config.enforcement.persist) {
+    return make_error(ErrorCode::kUnsupported,
+                      "{}: enforcement.persist: true is not supported by this build: programs and maps are removed "
+                      "when the agent stops (docs/policy.md)",
+                      config.file);
+  }
   std::vector<std::string> policy_paths = config.enforcement.policies;
   std::unique_ptr<KubeFolderSync> policy_objects;
   if (crd_api && !config.enforcement.policies_dir.empty()) {

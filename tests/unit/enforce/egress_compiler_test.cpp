@@ -45,7 +45,7 @@ TEST(EgressCompiler, Ipv4IsStoredMappedAndNarrowPrefixesInheritWiderPorts) {
   const EgressPrefix* narrow = find(*c, "::ffff:10.1.0.0", 112);
   ASSERT_TRUE(narrow);
   // Its own ports and the wider rule's: one longest-prefix lookup decides.
-  EXPECT_EQ(ranges(*narrow), (Ranges{{5432, 5432, 6, 0}, {80, 80, 0, 1}, {8000, 8080, 0, 1}}));
+  EXPECT_EQ(ranges(*narrow), (Ranges{{80, 80, 0, 1}, {8000, 8080, 0, 1}, {5432, 5432, 6, 0}}));
   const EgressPrefix* six = find(*c, "2001:db8::", 32);
   ASSERT_TRUE(six);
   EXPECT_EQ(ranges(*six), (Ranges{{0, 65535, 17, 3}}));
