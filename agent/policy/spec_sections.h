@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "agent/common/result.h"
@@ -51,5 +52,48 @@ Result<Cidr> parse_cidr(std::string_view text);
 Result<PathPattern> parse_name_pattern(std::string_view text);
 // A DNS name pattern: a name pattern, lower-cased, no trailing dot, only a suffix wildcard.
 Result<PathPattern> parse_fqdn_pattern(std::string_view text);
+
+// A network section (`spec.egress`, `spec.ingress`): `default`, and an `allow` list whose rules all
+// have `name`, `ports` and `protocol`. read_peer(rule_map, item, what, ctx, rule) reads what a rule
+// of this section says about the other side (cidr/fqdn, from), between the name and the ports.
+template <typename Spec, typename ReadPeer>
+Status parse_allow_section(const YAML::Node& node, const ParseContext& ctx, std::string_view section, Spec& spec,
+                           ReadPeer read_peer) {
+  if (!node.IsDefined()) return {};
+  std::string path = fmt::format("spec.{}", section);
+  auto m = YamlMap::of(node, ctx.file, path);
+  if (!m) return m.error();
+  spec.present = true;
+  auto def = parse_default_action(m->get("default"), ctx, path + ".default");
+  if (!def) return def.error();
+  spec.default_action = *def;
+
+  YAML::Node allow = m->get("allow");
+  if (allow.IsDefined() && !allow.IsNull() && !allow.IsSequence()) {
+    return ctx.bad(allow, path + ".allow", "expected a list of rules");
+  }
+  size_t index = 0;
+  for (const YAML::Node& item : allow) {
+    std::string what = fmt::format("{}.allow[{}]", path, index);
+    auto r = YamlMap::of(item, ctx.file, what);
+    if (!r) return r.error();
+    typename decltype(spec.allow)::value_type rule;
+    rule.where = ctx.ref(item);
+    auto name = r->get_string("name", fmt::format("{}.allow[{}]", section, index));
+    if (!name) return name.error();
+    rule.name = *name;
+    if (Status s = read_peer(*r, item, what, ctx, rule); !s) return s;
+    auto ports = parse_ports(r->get("ports"), ctx, what + ".ports");
+    if (!ports) return ports.error();
+    rule.ports = std::move(*ports);
+    auto proto = parse_protocol(r->get("protocol"), ctx, what + ".protocol");
+    if (!proto) return proto.error();
+    rule.protocol = *proto;
+    if (auto st = r->finish(); !st) return st;
+    spec.allow.push_back(std::move(rule));
+    index++;
+  }
+  return m->finish();
+}
 
 }  // namespace ztai::policy
