@@ -66,7 +66,7 @@ Result<TlsTargets> find_tls_targets(const ElfFile& elf) {
   };
 
   if (elf.function("SSL_write")) {
-    t.library = TlsLibrary::kOpenssl;
+    t.stack = TlsStack::kOpenssl;
     add_c_hooks({{"SSL_write", "tls_openssl_write"},
                  {"SSL_read", "tls_openssl_read"},
                  {"SSL_write_ex", "tls_openssl_write_ex"},
@@ -74,7 +74,7 @@ Result<TlsTargets> find_tls_targets(const ElfFile& elf) {
     return t;
   }
   if (elf.function("gnutls_record_send")) {
-    t.library = TlsLibrary::kGnutls;
+    t.stack = TlsStack::kGnutls;
     add_c_hooks({{"gnutls_record_send", "tls_gnutls_send"}, {"gnutls_record_recv", "tls_gnutls_recv"}});
     return t;
   }
@@ -85,7 +85,7 @@ Result<TlsTargets> find_tls_targets(const ElfFile& elf) {
     go_read = elf.go_function(kGoRead);
   }
   if (!go_write || !go_read) return t;
-  t.library = TlsLibrary::kGo;
+  t.stack = TlsStack::kGo;
   if (auto info = elf.section(".go.buildinfo")) t.go_version = go_build_version(*info);
   if (!elf.is_x86_64()) return make_error(ErrorCode::kUnsupported, "{}: Go TLS capture is built for x86-64 only", elf.path());
   if (!go_has_register_abi(t.go_version)) {

@@ -11,7 +11,7 @@
 
 namespace ztai {
 
-enum class TlsLibrary { kOpenssl, kGnutls, kGo };
+enum class TlsStack { kOpenssl, kGnutls, kGo };
 
 struct UprobeSpec {
   std::string program;  // BPF program name in the skeleton
@@ -21,7 +21,7 @@ struct UprobeSpec {
 };
 
 struct TlsTargets {
-  TlsLibrary library{};
+  TlsStack stack{};
   std::string go_version;  // "go1.19.8" for Go binaries
   std::vector<UprobeSpec> probes;
 };

@@ -30,7 +30,7 @@ TEST(TlsGnutlsTest, GnutlsCliRequestIsCapturedWithItsConnection) {
 
   ASSERT_GT((*session)->attacher().attach_system_libraries(), 0u);
   bool gnutls = false;
-  for (const auto& f : (*session)->attacher().files()) gnutls |= f.targets.library == TlsLibrary::kGnutls;
+  for (const auto& f : (*session)->attacher().files()) gnutls |= f.targets.stack == TlsStack::kGnutls;
   ASSERT_TRUE(gnutls) << "no libgnutls in the host's library directories";
 
   std::string body = R"({"model":"claude-3-5-sonnet","messages":[{"role":"user","content":"ztai-gnutls-probe"}]})";

@@ -55,7 +55,7 @@ TEST(TlsGoTest, GoClientRequestAndResponseArePlaintextWithTheirConnection) {
   ASSERT_TRUE(attached) << attached.error().message();
   ASSERT_GE(*attached, 4u);  // two entries and at least one RET each
   ASSERT_EQ((*session)->attacher().files().size(), 1u);
-  EXPECT_EQ((*session)->attacher().files()[0].targets.library, TlsLibrary::kGo);
+  EXPECT_EQ((*session)->attacher().files()[0].targets.stack, TlsStack::kGo);
   EXPECT_TRUE((*session)->attacher().files()[0].targets.go_version.starts_with("go1."));
   // The same file again (another path to the same inode) is not attached twice.
   auto again = (*session)->attacher().attach_file(dir.path() + "/./go_client");

@@ -60,7 +60,7 @@ TEST(TlsNodeTest, NodeHttpsRequestIsCapturedAtTheExecutable) {
   ASSERT_GT(*attached, 0u) << "node's SSL_write was not found";
   bool node_file = false;
   for (const auto& f : (*session)->attacher().files()) {
-    node_file |= f.targets.library == TlsLibrary::kOpenssl && f.path.ends_with("/exe");
+    node_file |= f.targets.stack == TlsStack::kOpenssl && f.path.ends_with("/exe");
   }
   EXPECT_TRUE(node_file);
 
