@@ -12,41 +12,12 @@
 #include "abi/policy.h"
 #include "lib/cgroup.h"
 #include "lib/emit.h"
+#include "lib/policy_maps.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define ZTAI_IPPROTO_TCP 6
 #define ZTAI_IPPROTO_UDP 17
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ztai_policy_state);
-} ztai_policy_state SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ZTAI_POLICY_MAX_CGROUPS);
-	__type(key, struct ztai_policy_cgroup_key);
-	__type(value, struct ztai_policy_cgroup);
-} ztai_policy_cgroups SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, ZTAI_POLICY_MAX_EGRESS_PREFIXES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ztai_egress_key);
-	__type(value, struct ztai_egress_value);
-} ztai_egress_prefixes SEC(".maps");
-
-/* cgroup id -> 1: every connect and unconnected send is denied, whatever the policy says. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ZTAI_POLICY_MAX_QUARANTINED);
-	__type(key, __u64);
-	__type(value, __u32);
-} ztai_quarantine SEC(".maps");
 
 static __always_inline bool egress__port_allowed(const struct ztai_egress_value *v, __u16 port, __u8 protocol)
 {
