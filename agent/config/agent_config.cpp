@@ -143,6 +143,14 @@ Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
   auto persist = m->get_bool("persist", false);
   if (!persist) return persist.error();
   e.persist = *persist;
+  auto pin_root = m->get_string("pin_root", EnforcementSettings{}.pin_root);
+  if (!pin_root) return pin_root.error();
+  while (pin_root->size() > 1 && pin_root->back() == '/') pin_root->pop_back();
+  if (pin_root->empty() || pin_root->front() != '/' || *pin_root == "/") {
+    return make_error(ErrorCode::kInvalidArgument, "{}: enforcement.pin_root: '{}' is not an absolute directory",
+                      m->where(m->get("pin_root")), *pin_root);
+  }
+  e.pin_root = *pin_root;
   auto dir = m->get_string("policies_dir", "");
   if (!dir) return dir.error();
   e.policies_dir = *dir;

@@ -83,6 +83,7 @@ struct EnforcementSettings {
   std::vector<std::string> policies;
   std::string root_cgroup;  // where the egress programs attach; empty: the cgroup v2 root
   bool persist = false;     // keep enforcing across agent restarts (pinned in bpffs)
+  std::string pin_root = "/sys/fs/bpf/ztai";  // where persist pins, in a bpf filesystem
   // WorkloadPolicy objects from the Kubernetes API, kept here as policy files and enforced with
   // the policies while the agent reaches the API. Empty: not watched.
   std::string policies_dir;

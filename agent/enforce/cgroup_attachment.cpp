@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include <bpf/bpf.h>
+#include <fmt/format.h>
 
 namespace ztai::enforce {
 
@@ -16,7 +17,8 @@ EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
 }
 
 Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,
-                                                                   const std::string& cgroup_dir) {
+                                                                   const std::string& cgroup_dir,
+                                                                   EnforcementPins* pins) {
   std::unique_ptr<CgroupAttachment> self(new CgroupAttachment(cgroup_dir));
   int cg = open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg < 0) return make_error(ErrorCode::kIo, "{}: cannot open the cgroup: {}", cgroup_dir, strerror(errno));
@@ -42,6 +44,15 @@ Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressP
       return make_error(ErrorCode::kKernel, "{}: attaching cgroup/{} failed: {}", cgroup_dir, h.name, strerror(err));
     }
     self->links_.push_back(link);
+    if (pins && pins->persist()) {
+      bpf_prog_info info{};
+      __u32 len = sizeof(info);
+      bpf_obj_get_info_by_fd(h.prog, &info, &len);
+      if (Status s = pins->pin_link(link, fmt::format("{}-{}", h.name, info.name)); !s) {
+        close(cg);
+        return s.error();
+      }
+    }
   }
   close(cg);
   return self;

@@ -1,6 +1,7 @@
 // The egress programs attached to one cgroup v2 directory (the enforcement root, or a test's own
 // cgroup) through BPF links with multi-attach semantics, so programs others attached there keep
-// running. Destroying it detaches them.
+// running. Destroying it detaches them, unless the links were pinned (enforcement.persist): each
+// is then pinned as <hook>-<program name> and stays attached after the agent.
 #pragma once
 
 #include <memory>
@@ -24,7 +25,8 @@ EgressProgramFds egress_program_fds(const BpfPrograms& programs);
 class CgroupAttachment {
  public:
   static Result<std::unique_ptr<CgroupAttachment>> attach(const EgressProgramFds& programs,
-                                                          const std::string& cgroup_dir);
+                                                          const std::string& cgroup_dir,
+                                                          EnforcementPins* pins = nullptr);
   ~CgroupAttachment();
   CgroupAttachment(const CgroupAttachment&) = delete;
   CgroupAttachment& operator=(const CgroupAttachment&) = delete;

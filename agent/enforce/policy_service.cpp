@@ -32,7 +32,7 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   self->env_.attached = false;
   // Attached whenever policy paths are configured (an empty folder included), so quarantine works
   // for any workload; never otherwise, so an agent without policies changes no connect.
-  auto att = CgroupAttachment::attach(egress_program_fds(programs), s.root_cgroup);
+  auto att = CgroupAttachment::attach(egress_program_fds(programs), s.root_cgroup, s.pins);
   if (!att) return att.error().context("network policies cannot be enforced");
   self->attachment_ = std::move(*att);
   self->env_.attached = true;

@@ -27,6 +27,7 @@ struct PolicyServiceSettings {
   std::string root_cgroup;         // where the programs attach; empty: the cgroup v2 mount
   bool hybrid_cgroups = false;
   uint32_t rescan_interval_ms = 2000;  // file changes and new workloads are looked for this often
+  EnforcementPins* pins = nullptr;     // the attachment's links are pinned there (enforcement.persist)
 };
 
 class PolicyService {

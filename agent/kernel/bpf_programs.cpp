@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <mutex>
+#include <set>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -70,6 +71,87 @@ struct Family {
   bool required;  // the agent cannot run without it
   std::vector<bpf_program*> programs;
 };
+
+// Why a map pinned by an earlier agent cannot be reused by this build; "" when it can (or is
+// not there). libbpf refuses such a map at load; seen first, the directory is set aside instead.
+std::string pinned_map_mismatch(const bpf_map* m, const std::string& path) {
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) return "";
+  bpf_map_info info{};
+  __u32 len = sizeof(info);
+  int r = bpf_obj_get_info_by_fd(fd, &info, &len);
+  close(fd);
+  if (r != 0) return fmt::format("{}: unreadable: {}", path, strerror(errno));
+  if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+      info.value_size != bpf_map__value_size(m) || info.max_entries != bpf_map__max_entries(m) ||
+      info.map_flags != bpf_map__map_flags(m)) {
+    return fmt::format("{} differs from this build's map (type, key, value, entries or flags)", path);
+  }
+  return "";
+}
+
+// The maps declared with LIBBPF_PIN_BY_NAME are the enforcement state: pinned in the pins'
+// directory (and reused from there) when they persist, the agent's own like any other map when not.
+Status set_map_pins(ztai_bpf* skel, EnforcementPins* pins) {
+  std::vector<bpf_map*> persistent;
+  bpf_map* m;
+  bpf_object__for_each_map(m, skel->obj) {
+    if (bpf_map__pin_path(m)) persistent.push_back(m);
+  }
+  const bool persist = pins && pins->persist();
+  if (persist && pins->adopting()) {
+    for (bpf_map* p : persistent) {
+      std::string why = pinned_map_mismatch(p, pins->map_path(bpf_map__name(p)));
+      if (why.empty()) continue;
+      if (Status s = pins->retire(why); !s) return s;
+      break;
+    }
+    if (pins->adopting()) {
+      log::info("enforcement.persist: adopting {}, pinned by an earlier agent; its programs enforce until this "
+                "agent's replace them",
+                pins->dir());
+    }
+  }
+  for (bpf_map* p : persistent) {
+    std::string path = persist ? pins->map_path(bpf_map__name(p)) : "";
+    if (int r = bpf_map__set_pin_path(p, persist ? path.c_str() : nullptr); r != 0) {
+      return make_error(ErrorCode::kKernel, "setting the pin path of {} failed: {}", bpf_map__name(p), strerror(-r));
+    }
+  }
+  return {};
+}
+
+bool uses_any_map(int prog_fd, const std::set<__u32>& map_ids) {
+  std::vector<__u32> ids(256);
+  bpf_prog_info info{};
+  info.nr_map_ids = static_cast<__u32>(ids.size());
+  info.map_ids = reinterpret_cast<__u64>(ids.data());
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return false;
+  ids.resize(std::min<size_t>(info.nr_map_ids, ids.size()));
+  return std::any_of(ids.begin(), ids.end(), [&](__u32 id) { return map_ids.count(id) != 0; });
+}
+
+// A program attached by the skeleton that uses a persistent map belongs to the persistent
+// enforcement (egress_inherit today): its link is pinned under its name, so a family that adds
+// such a program persists without being listed anywhere.
+Status pin_skeleton_links(ztai_bpf* skel, EnforcementPins& pins) {
+  std::set<__u32> persistent;
+  bpf_map* m;
+  bpf_object__for_each_map(m, skel->obj) {
+    if (!bpf_map__is_pinned(m)) continue;
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len) == 0) persistent.insert(info.id);
+  }
+  const bpf_object_skeleton* s = skel->skeleton;
+  for (int i = 0; i < s->prog_cnt; i++) {
+    bpf_link* link = *s->progs[i].link;
+    if (!link || !uses_any_map(bpf_program__fd(*s->progs[i].prog), persistent)) continue;
+    if (Status st = pins.pin_link(bpf_link__fd(link), s->progs[i].name); !st) return st;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -172,9 +254,13 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
     for (bpf_program* p : f.programs) bpf_program__set_autoload(p, false);
   }
 
+  if (Status s = set_map_pins(skel, settings.pins); !s) return s.error();
   if (int err = ztai_bpf__load(skel); err) return load_error(-err);
   if (int err = ztai_bpf__attach(skel); err) {
     return make_error(ErrorCode::kKernel, "attaching ztai's BPF programs failed: {}", strerror(-err));
+  }
+  if (settings.pins && settings.pins->persist()) {
+    if (Status s = pin_skeleton_links(skel, *settings.pins); !s) return s.error();
   }
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel->obj) {

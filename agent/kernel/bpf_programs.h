@@ -1,6 +1,8 @@
 // The agent's BPF object: every program family in one skeleton. Opens it, writes load-time
 // settings, switches off families the kernel cannot run, loads, attaches, and detaches all of
-// it when destroyed (nothing is pinned, so nothing outlives the agent).
+// it when destroyed. Only with enforcement pins that persist does anything outlive the agent: the
+// maps declared with LIBBPF_PIN_BY_NAME (the enforcement state) and the links of the programs
+// that use them (enforcement_pins.h).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "agent/common/result.h"
+#include "agent/kernel/enforcement_pins.h"
 #include "agent/kernel/features.h"
 #include "agent/kernel/file_filter.h"
 #include "agent/kernel/guard_maps.h"
@@ -27,6 +30,8 @@ struct LoaderSettings {
   uint32_t data_max_call_bytes = 64u << 10;  // plaintext copied per TLS call, at most ZTAI_DATA_CALL_CAP
   bool data_cgroups_only = false;           // TLS capture only for cgroups added by capture_cgroup()
   std::vector<std::string> families_off;    // families switched off by configuration ("tls", "tls_go")
+  // Where the enforcement state is pinned and adopted (enforcement.persist); null: nothing pinned.
+  EnforcementPins* pins = nullptr;
 };
 
 struct KernelCounters {

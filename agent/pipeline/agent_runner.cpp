@@ -11,6 +11,7 @@
 #include "agent/enforce/policy_service.h"
 #include "agent/capture/tls_attacher.h"
 #include "agent/kernel/bpf_programs.h"
+#include "agent/kernel/enforcement_pins.h"
 #include "agent/policy/policy_object.h"
 #include "agent/kernel/preflight.h"
 #include "agent/kernel/ring_reader.h"
@@ -23,6 +24,7 @@
 #include "agent/rules/rule_bundles.h"
 #include "agent/rules/rule_reloader.h"
 #include "agent/service/instance_lock.h"
+#include "bpf/abi/policy.h"
 
 namespace ztai {
 namespace {
@@ -187,6 +189,12 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   loader.data_max_call_bytes = config.capture.max_call_bytes;
   if (!config.capture.tls) loader.families_off.push_back("tls");
   if (!config.capture.go_tls) loader.families_off.push_back("tls_go");
+  // Persisting needs policies to enforce; without, whatever an earlier agent pinned is removed.
+  const bool enforcing = !config.enforcement.policies.empty() || (crd_api && !config.enforcement.policies_dir.empty());
+  auto pins = EnforcementPins::open({config.enforcement.persist && enforcing, config.enforcement.pin_root},
+                                    ZTAI_POLICY_ABI_VERSION);
+  if (!pins) return pins.error().context(config.file);
+  loader.pins = pins->get();
   auto programs = BpfPrograms::load(loader, features);
   if (!programs) return programs.error();
   const bool file_sensor = (*programs)->family_loaded("file");
@@ -216,12 +224,6 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   // Policies after identity, since selectors need cgroup paths and pods; a bad policy file stops
   // the start-up. Without policy paths nothing is attached and no connect is checked.
   std::unique_ptr<enforce::PolicyService> policies;
-  if (config.enforcement.persist) {
-    return make_error(ErrorCode::kUnsupported,
-                      "{}: enforcement.persist: true is not supported by this build: programs and maps are removed "
-                      "when the agent stops (docs/policy.md)",
-                      config.file);
-  }
   std::vector<std::string> policy_paths = config.enforcement.policies;
   std::unique_ptr<KubeFolderSync> policy_objects;
   if (crd_api && !config.enforcement.policies_dir.empty()) {
@@ -237,14 +239,16 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   if (!policy_paths.empty()) {
     auto mounts_now = read_mounts();
     bool hybrid = mounts_now && has_cgroup_v1_mounts(*mounts_now);
-    auto started = enforce::PolicyService::start(
-        {policy_paths, cgroup2, config.enforcement.root_cgroup, hybrid}, **programs,
-        (*identity)->pods(), metrics);
+    enforce::PolicyServiceSettings policy_settings{policy_paths, cgroup2, config.enforcement.root_cgroup, hybrid};
+    policy_settings.pins = pins->get();
+    auto started = enforce::PolicyService::start(policy_settings, **programs, (*identity)->pods(), metrics);
     if (!started) return started.error();
     policies = std::move(*started);
     processor.use_denial_names([&](NetDenialPayload& d) { policies->name(d); });
     processor.use_guard_denial_names([&](GuardDenialPayload& d) { policies->name(d); });
   }
+  // This agent enforces now (or has nothing to enforce): earlier agents' pins can go.
+  if (Status s = (*pins)->finish(); !s) log::error("{}", s.error().message());
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);

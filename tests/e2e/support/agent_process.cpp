@@ -87,6 +87,13 @@ int AgentProcess::stop() {
   return status;
 }
 
+void AgentProcess::kill_now() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 const std::string& AgentProcess::stderr_text() {
   while (read_some(err_fd_, err_buf_, 0) && poll(nullptr, 0, 0) == 0) {
     pollfd p{err_fd_, POLLIN, 0};

@@ -25,6 +25,8 @@ class AgentProcess {
   std::optional<std::string> next_line(std::chrono::steady_clock::time_point deadline);
   // Sends SIGTERM and returns the exit status (as waitpid reports it).
   int stop();
+  // SIGKILL, as a crash: the agent cleans nothing up. Returns once it is reaped.
+  void kill_now();
   const std::string& stderr_text();
 
  private:

@@ -66,6 +66,7 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
   EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);
   EXPECT_EQ(shipped->enforcement.persist, d.enforcement.persist);
+  EXPECT_EQ(shipped->enforcement.pin_root, d.enforcement.pin_root);
 }
 
 TEST(AgentConfig, EnforcementSettings) {
@@ -74,6 +75,15 @@ TEST(AgentConfig, EnforcementSettings) {
   EXPECT_EQ(c->enforcement.policies, std::vector<std::string>{"/etc/ztai/policies"});
   EXPECT_EQ(c->enforcement.root_cgroup, "/sys/fs/cgroup/x");
   EXPECT_TRUE(c->enforcement.persist);
+  EXPECT_EQ(c->enforcement.pin_root, "/sys/fs/bpf/ztai");
+  auto pinned = parse("enforcement:\n  pin_root: /sys/fs/bpf/test/\n");
+  ASSERT_TRUE(pinned) << pinned.error().message();
+  EXPECT_EQ(pinned->enforcement.pin_root, "/sys/fs/bpf/test");
+  for (const char* root : {"relative", "/", "\"\""}) {
+    auto r = parse(fmt::format("enforcement:\n  pin_root: {}\n", root));
+    ASSERT_FALSE(r) << root;
+    EXPECT_NE(r.error().message().find("enforcement.pin_root:"), std::string::npos) << r.error().message();
+  }
   auto bad = parse("enforcement:\n  root_cgroup: relative\n");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message().find("enforcement.root_cgroup: 'relative' is not an absolute path"),

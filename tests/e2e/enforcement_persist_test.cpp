@@ -1,0 +1,297 @@
+// enforcement.persist with the real agent: a policy keeps denying after the agent is killed, a
+// restarted agent adopts the pinned maps (same map, a generation flip) and replaces the earlier
+// agent's programs, a clean stop keeps enforcing, and removing the pin root detaches everything.
+// Without persist nothing is pinned and a killed agent leaves nothing enforcing. The programs
+// attach at a cgroup the test creates, pins live in a directory of the test's own in bpffs, and
+// connects go to 127.0.0.1 only.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "agent/common/mounts.h"
+#include "agent/kernel/enforcement_pins.h"
+#include "bpf/abi/policy.h"
+#include "tests/e2e/support/agent_process.h"
+#include "tests/support/bpf_inventory.h"
+#include "tests/support/kernel_test.h"
+#include "tests/support/test_cgroup.h"
+
+namespace ztai {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::AgentProcess;
+using testing::TestCgroup;
+
+struct Listener {
+  int fd = -1;
+  uint16_t port = 0;
+  Listener() {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 || listen(fd, 64) != 0) return;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() { close(fd); }
+};
+
+int connect_local(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int err = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+// The pin root is the test's own and goes with the test, also after a failed assertion.
+struct PinRoot {
+  std::string path;
+  explicit PinRoot(std::string p) : path(std::move(p)) { remove(); }
+  ~PinRoot() { remove(); }
+  void remove() const {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// Program ids behind the links pinned under dir/links.
+std::set<unsigned> pinned_link_programs(const std::string& dir) {
+  std::set<unsigned> ids;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/links", ec)) {
+    int fd = bpf_obj_get(e.path().c_str());
+    if (fd < 0) continue;
+    bpf_link_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) ids.insert(info.prog_id);
+    close(fd);
+  }
+  return ids;
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+struct PinnedMap {
+  unsigned id = 0;
+  uint32_t generation = 0;
+};
+
+PinnedMap pinned_state(const std::string& dir) {
+  PinnedMap m;
+  int fd = bpf_obj_get((dir + "/ztai_policy_state").c_str());
+  if (fd < 0) return m;
+  bpf_map_info info{};
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) m.id = info.id;
+  uint32_t zero = 0;
+  ztai_policy_state s{};
+  if (bpf_map_lookup_elem(fd, &zero, &s) == 0) m.generation = s.generation;
+  close(fd);
+  return m;
+}
+
+bool any_loaded(const std::set<unsigned>& ids) {
+  for (const auto& p : testing::loaded_programs()) {
+    if (ids.count(p.id)) return true;
+  }
+  return false;
+}
+
+// The kernel frees programs from deferred work after their last link goes.
+bool gone_soon(const std::set<unsigned>& ids) {
+  for (int i = 0; i < 100 && any_loaded(ids); ++i) std::this_thread::sleep_for(50ms);
+  return !any_loaded(ids);
+}
+
+// A pinned ztai_policy_state in dir, as another agent would leave it; value_size 8 is this
+// build's layout.
+void pin_foreign_map(const std::string& dir, uint32_t value_size = 8) {
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0) << dir << ": " << strerror(errno);
+  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ztai_test_old", 4, value_size, 1, nullptr);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  EXPECT_EQ(bpf_obj_pin(fd, (dir + "/ztai_policy_state").c_str()), 0) << strerror(errno);
+  close(fd);
+}
+
+class PersistTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ZTAI_KERNEL_PREREQ(testing::kernel_available());
+    auto cg = TestCgroup::create("persist");
+    ASSERT_TRUE(cg) << cg.error().message();
+    cgroup_ = std::move(*cg);
+    auto child = cgroup_->create_child("workload");
+    ASSERT_TRUE(child) << child.error().message();
+    auto mounts = read_mounts();
+    ASSERT_TRUE(mounts);
+    auto bpffs = find_mount(*mounts, "bpf");
+    ZTAI_KERNEL_PREREQ(bpffs ? Status() : make_error(ErrorCode::kNotFound, "no bpffs mounted"));
+    pins_ = std::make_unique<PinRoot>(*bpffs + "/ztai-test-persist-" + std::to_string(getpid()));
+    pin_dir_ = pins_->path + "/" + policy_pin_dir_name(ZTAI_POLICY_ABI_VERSION);
+    ASSERT_TRUE(allowed_.port && denied_.port);
+
+    char tmpl[] = "/tmp/ztai-persist-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::string relative = cgroup_->path().substr(find_mount(*mounts, "cgroup2")->size());
+    std::ofstream(dir_ + "/policy.yaml") << fmt::format(
+        "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: persist-test }}\n"
+        "spec:\n  selector: {{ cgroup: \"{}/workload\" }}\n  mode: enforce\n  egress:\n    default: deny\n"
+        "    allow:\n      - {{ name: allowed, cidr: 127.0.0.1/32, ports: [{}], protocol: tcp }}\n",
+        relative, allowed_.port);
+    std::filesystem::create_directory(dir_ + "/rules");
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string write_config(bool persist) {
+    std::string path = dir_ + (persist ? "/persist.yaml" : "/transient.yaml");
+    std::ofstream(path) << fmt::format(
+        "lock_file: {0}/ztai.lock\napi: {{ listen: \"\" }}\nrules: {{ paths: [{0}/rules] }}\n"
+        "capture: {{ tls: false, go_tls: false }}\n"
+        "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n  persist: {2}\n  pin_root: {3}\n",
+        dir_, cgroup_->path(), persist ? "true" : "false", pins_->path);
+    return path;
+  }
+
+  std::unique_ptr<AgentProcess> start(bool persist) {
+    auto agent = std::make_unique<AgentProcess>(std::vector<std::string>{"run", "--config", write_config(persist)});
+    return agent;
+  }
+
+  // errno of a connect from the policy's workload cgroup, 0 when it went through.
+  int from_workload(uint16_t port) {
+    pid_t pid = cgroup_->fork_into([port] { return connect_local(port); }, "workload");
+    int status = TestCgroup::wait(pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Waits until a connect from the workload returns `want` (links go from deferred work).
+  int settles_to(uint16_t port, int want) {
+    int got = from_workload(port);
+    for (int i = 0; i < 100 && got != want; ++i) {
+      std::this_thread::sleep_for(50ms);
+      got = from_workload(port);
+    }
+    return got;
+  }
+
+  std::unique_ptr<TestCgroup> cgroup_;
+  std::unique_ptr<PinRoot> pins_;  // removed before the cgroup
+  std::string pin_dir_, dir_;
+  Listener allowed_, denied_;
+};
+
+TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
+  auto first = start(true);
+  ASSERT_TRUE(first->ready()) << first->stderr_text();
+  EXPECT_EQ(from_workload(allowed_.port), 0);
+  EXPECT_EQ(from_workload(denied_.port), EPERM);
+  std::vector<std::string> pinned = names_in(pin_dir_);
+  for (const char* map : {"ztai_policy_state", "ztai_policy_cgroups", "ztai_egress_prefixes", "ztai_quarantine", "links"}) {
+    EXPECT_NE(std::find(pinned.begin(), pinned.end(), map), pinned.end()) << map << " not pinned in " << pin_dir_;
+  }
+  std::vector<std::string> links = names_in(pin_dir_ + "/links");
+  for (const char* link : {"connect4-egress_connect4", "connect6-egress_connect6", "sendmsg4-egress_sendmsg4",
+                           "sendmsg6-egress_sendmsg6", "egress_cgroup_mkdir", "egress_cgroup_rmdir"}) {
+    EXPECT_NE(std::find(links.begin(), links.end(), link), links.end()) << link << " not pinned";
+  }
+  std::set<unsigned> first_programs = pinned_link_programs(pin_dir_);
+  EXPECT_EQ(first_programs.size(), 6u);
+
+  first->kill_now();
+  EXPECT_EQ(from_workload(denied_.port), EPERM) << "the policy holds while no agent runs";
+  EXPECT_EQ(from_workload(allowed_.port), 0);
+  EXPECT_TRUE(any_loaded(first_programs));
+  PinnedMap before = pinned_state(pin_dir_);
+  ASSERT_NE(before.id, 0u);
+
+  // An agent of another layout version left its directory: the next agent removes it.
+  std::string other = pins_->path + "/" + policy_pin_dir_name(ZTAI_POLICY_ABI_VERSION + 1);
+  pin_foreign_map(other);
+
+  auto second = start(true);
+  ASSERT_TRUE(second->ready()) << second->stderr_text();
+  const std::string& log = second->stderr_text();
+  EXPECT_NE(log.find("adopting " + pin_dir_), std::string::npos) << log;
+  EXPECT_NE(log.find("removed the pinned enforcement at " + other), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(other));
+  PinnedMap after = pinned_state(pin_dir_);
+  EXPECT_EQ(after.id, before.id) << "the pinned map is reused";
+  EXPECT_NE(after.generation & 1, before.generation & 1) << "the policy load flipped the generation";
+  std::set<unsigned> second_programs = pinned_link_programs(pin_dir_);
+  EXPECT_EQ(second_programs.size(), 6u);
+  for (unsigned id : second_programs) EXPECT_FALSE(first_programs.count(id)) << "link still on the old program";
+  EXPECT_TRUE(gone_soon(first_programs)) << "the killed agent's programs are detached";
+  EXPECT_EQ(from_workload(denied_.port), EPERM);
+  EXPECT_EQ(from_workload(allowed_.port), 0);
+
+  // A clean stop with persist keeps enforcing, until the pins are removed.
+  int status = second->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << second->stderr_text();
+  EXPECT_EQ(from_workload(denied_.port), EPERM);
+  EXPECT_TRUE(any_loaded(second_programs));
+  pins_->remove();
+  EXPECT_TRUE(gone_soon(second_programs)) << "removing the pin root detaches every program";
+  EXPECT_EQ(settles_to(denied_.port, 0), 0);
+}
+
+TEST_F(PersistTest, PinnedMapsOfAnotherLayoutUnderTheSameVersionAreSetAsideNotAdopted) {
+  ASSERT_EQ(mkdir(pins_->path.c_str(), 0700), 0) << strerror(errno);
+  pin_foreign_map(pin_dir_, 16);
+  auto agent = start(true);
+  ASSERT_TRUE(agent->ready()) << agent->stderr_text();
+  const std::string& log = agent->stderr_text();
+  EXPECT_NE(log.find("set aside as " + pin_dir_ + "-retired-"), std::string::npos) << log;
+  EXPECT_EQ(log.find("adopting"), std::string::npos) << log;
+  EXPECT_EQ(names_in(pins_->path), std::vector<std::string>{policy_pin_dir_name(ZTAI_POLICY_ABI_VERSION)});
+  EXPECT_EQ(from_workload(denied_.port), EPERM);
+  EXPECT_EQ(from_workload(allowed_.port), 0);
+}
+
+TEST_F(PersistTest, WithoutPersistNothingIsPinnedAndAKilledAgentLeavesNothing) {
+  // What an earlier agent with persist pinned is removed once this one enforces.
+  ASSERT_EQ(mkdir(pins_->path.c_str(), 0700), 0) << strerror(errno);
+  pin_foreign_map(pin_dir_);
+  auto agent = start(false);
+  ASSERT_TRUE(agent->ready()) << agent->stderr_text();
+  EXPECT_EQ(from_workload(denied_.port), EPERM);
+  EXPECT_EQ(from_workload(allowed_.port), 0);
+  EXPECT_TRUE(names_in(pins_->path).empty()) << "pinned: " << fmt::format("{}", fmt::join(names_in(pins_->path), ", "));
+  agent->kill_now();
+  EXPECT_EQ(settles_to(denied_.port, 0), 0) << "a killed agent without persist leaves no program enforcing";
+  EXPECT_TRUE(names_in(pins_->path).empty());
+}
+
+}  // namespace
+}  // namespace ztai
