@@ -249,6 +249,14 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   }
   // This agent enforces now (or has nothing to enforce): earlier agents' pins can go.
   if (Status s = (*pins)->finish(); !s) log::error("{}", s.error().message());
+  if ((*pins)->persist()) {
+    metrics.add_collector([dir = (*pins)->dir(), adopted = (*pins)->adopting()](std::vector<MetricSample>& out) {
+      out.push_back({"ztai_enforcement_pinned",
+                     "Network enforcement pinned in bpffs (enforcement.persist): the directory, and whether it "
+                     "was adopted from an earlier agent",
+                     MetricKind::kGauge, {{"dir", dir}, {"adopted", adopted ? "true" : "false"}}, 1.0});
+    });
+  }
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
                       metrics);

@@ -140,6 +140,17 @@ void pin_foreign_map(const std::string& dir, uint32_t value_size = 8) {
   close(fd);
 }
 
+// What `ztai status` prints for the agent at api.
+std::string ztai_status(const std::string& api) {
+  std::string out;
+  FILE* p = popen(fmt::format("{} status --address {}", ZTAI_BINARY, api).c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
 class PersistTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -174,19 +185,19 @@ class PersistTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
-  std::string write_config(bool persist) {
+  std::string write_config(bool persist, const std::string& api) {
     std::string path = dir_ + (persist ? "/persist.yaml" : "/transient.yaml");
     std::ofstream(path) << fmt::format(
-        "lock_file: {0}/ztai.lock\napi: {{ listen: \"\" }}\nrules: {{ paths: [{0}/rules] }}\n"
+        "lock_file: {0}/ztai.lock\napi: {{ listen: \"{4}\" }}\nrules: {{ paths: [{0}/rules] }}\n"
         "capture: {{ tls: false, go_tls: false }}\n"
         "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n  persist: {2}\n  pin_root: {3}\n",
-        dir_, cgroup_->path(), persist ? "true" : "false", pins_->path);
+        dir_, cgroup_->path(), persist ? "true" : "false", pins_->path, api);
     return path;
   }
 
-  std::unique_ptr<AgentProcess> start(bool persist) {
-    auto agent = std::make_unique<AgentProcess>(std::vector<std::string>{"run", "--config", write_config(persist)});
-    return agent;
+  // api: the agent's metrics address, "" for none.
+  std::unique_ptr<AgentProcess> start(bool persist, const std::string& api = "") {
+    return std::make_unique<AgentProcess>(std::vector<std::string>{"run", "--config", write_config(persist, api)});
   }
 
   // errno of a connect from the policy's workload cgroup, 0 when it went through.
@@ -240,8 +251,15 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   std::string other = pins_->path + "/" + policy_pin_dir_name(ZTAI_POLICY_ABI_VERSION + 1);
   pin_foreign_map(other);
 
-  auto second = start(true);
+  Listener free_port;  // a port for the agent's api, released for it
+  std::string api = fmt::format("127.0.0.1:{}", free_port.port);
+  close(free_port.fd);
+  free_port.fd = -1;
+  auto second = start(true, api);
   ASSERT_TRUE(second->ready()) << second->stderr_text();
+  std::string shown = ztai_status(api);
+  EXPECT_NE(shown.find(fmt::format("ztai_enforcement_pinned {{adopted=true dir={}}}", pin_dir_)), std::string::npos)
+      << shown;
   const std::string& log = second->stderr_text();
   EXPECT_NE(log.find("adopting " + pin_dir_), std::string::npos) << log;
   EXPECT_NE(log.find("removed the pinned enforcement at " + other), std::string::npos) << log;
