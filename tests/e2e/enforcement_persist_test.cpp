@@ -90,6 +90,50 @@ std::set<unsigned> pinned_link_programs(const std::string& dir) {
   return ids;
 }
 
+std::vector<std::string> names_in(const std::string& dir);
+
+// Maps used by the programs behind dir's links that are neither pinned in dir nor the agent's own
+// (rings, counters, scratch, the object's .rodata/.bss): state a restarted agent would not adopt.
+std::set<std::string> unpinned_state_maps(const std::string& dir) {
+  const std::set<std::string> per_agent = {"control_rb", "data_rb", "counters", "scratch"};
+  std::set<__u32> pinned;
+  for (const std::string& name : names_in(dir)) {
+    int fd = bpf_obj_get((dir + "/" + name).c_str());
+    if (fd < 0) continue;
+    bpf_map_info m{};
+    __u32 len = sizeof(m);
+    if (bpf_obj_get_info_by_fd(fd, &m, &len) == 0) pinned.insert(m.id);
+    close(fd);
+  }
+  std::set<std::string> out;
+  for (unsigned prog : pinned_link_programs(dir)) {
+    int fd = bpf_prog_get_fd_by_id(prog);
+    if (fd < 0) continue;
+    std::vector<__u32> ids(64);
+    bpf_prog_info info{};
+    info.nr_map_ids = static_cast<__u32>(ids.size());
+    info.map_ids = reinterpret_cast<__u64>(ids.data());
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) ids.resize(std::min<size_t>(info.nr_map_ids, ids.size()));
+    close(fd);
+    for (__u32 id : ids) {
+      int mfd = bpf_map_get_fd_by_id(id);
+      if (mfd < 0) continue;
+      bpf_map_info m{};
+      __u32 mlen = sizeof(m);
+      if (bpf_obj_get_info_by_fd(mfd, &m, &mlen) == 0) {
+        std::string name = m.name;
+        bool internal = name.find('.') != std::string::npos;
+        if (!internal && !per_agent.count(name) && !pinned.count(id)) {
+          out.insert(name);
+        }
+      }
+      close(mfd);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> names_in(const std::string& dir) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -239,6 +283,8 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   }
   std::set<unsigned> first_programs = pinned_link_programs(pin_dir_);
   EXPECT_EQ(first_programs.size(), 6u);
+  // A map added to these programs without LIBBPF_PIN_BY_NAME would start empty after a restart.
+  EXPECT_EQ(unpinned_state_maps(pin_dir_), std::set<std::string>{});
 
   first->kill_now();
   EXPECT_EQ(from_workload(denied_.port), EPERM) << "the policy holds while no agent runs";
