@@ -182,6 +182,12 @@ Status parse_rules(YamlMap& root, RulesSettings& r) {
   auto window = m->get_uint("alert_window_seconds", d.alert_window_seconds, 1, 86400);
   if (!window) return window.error();
   r.alert_window_seconds = static_cast<uint32_t>(*window);
+  auto reorder = m->get_uint("reorder_window_ms", d.reorder_window_ms, 0, 10'000);
+  if (!reorder) return reorder.error();
+  r.reorder_window_ms = static_cast<uint32_t>(*reorder);
+  auto states = m->get_uint("sequence_max_states", d.sequence_max_states, 1, 10'000'000);
+  if (!states) return states.error();
+  r.sequence_max_states = static_cast<uint32_t>(*states);
   auto bundles = m->get_string("bundles_dir", d.bundles_dir);
   if (!bundles) return bundles.error();
   r.bundles_dir = *bundles;

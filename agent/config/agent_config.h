@@ -38,6 +38,9 @@ struct RulesSettings {
   uint32_t watch_interval_seconds = 2;  // 0: reload on SIGHUP only
   uint32_t alerts_per_window = 10;  // per rule and workload (cgroup); 0: no limit
   uint32_t alert_window_seconds = 60;
+  // Sequence rules: events are applied in kernel-time order after waiting this long.
+  uint32_t reorder_window_ms = 50;
+  uint32_t sequence_max_states = 16384;  // (rule, workload or process) pairs with sequence state
   // RuleBundle objects from the Kubernetes API, kept here as rule files and loaded after the paths
   // while the agent reaches the API (identity.kubernetes). Empty: not watched.
   std::string bundles_dir = "/var/lib/ztai/rulebundles";

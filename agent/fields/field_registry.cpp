@@ -9,6 +9,7 @@
 #include "agent/fields/net_fields.h"
 #include "agent/fields/policy_fields.h"
 #include "agent/fields/posture_fields.h"
+#include "agent/fields/sequence_fields.h"
 #include "agent/fields/process_fields.h"
 #include "agent/fields/workload_fields.h"
 
@@ -86,6 +87,7 @@ const FieldRegistry& builtin_fields() {
     add_http_fields(r);
     add_llm_fields(r);
     add_mcp_fields(r);
+    add_sequence_fields(r);
     return r;
   }();
   return registry;

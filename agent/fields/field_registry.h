@@ -19,6 +19,8 @@
 
 namespace ztai {
 
+struct SequenceMatch;
+
 enum class FieldType { kString, kInt, kUInt, kBool, kStringList };
 
 std::string_view field_type_name(FieldType type);
@@ -38,6 +40,8 @@ struct EventContext {
   const ExeHasher* exe_hashes = nullptr;
   // The tool call this action is linked to (agent/detect/chain), for chain.*; nullptr when none.
   const ChainLink* chain = nullptr;
+  // A completed sequence rule (agent/rules/sequence_engine), for seq.*; nullptr otherwise.
+  const SequenceMatch* sequence = nullptr;
 };
 
 using FieldExtractor = FieldValue (*)(const EventContext& ctx, std::string_view index);

@@ -259,7 +259,9 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   }
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},
-                      metrics);
+                      metrics,
+                      {.reorder_window_ns = config.rules.reorder_window_ms * 1'000'000ull,
+                       .max_states = config.rules.sequence_max_states});
   auto refilter = [&](const rules::RuleSet& set) {
     if (Status s = (*programs)->skip_net_events(net_skip(rules::net_skip_mask(set))); !s) {
       log::error("the new rules' network filter could not be applied: {}", s.error().message());
@@ -323,6 +325,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
       }
     }
     uint64_t now = BootClock::now_boot_ns();
+    processor.tick(now);
     if (now >= next_housekeeping) {
       processes.reap(now);
       drops.check();
@@ -338,6 +341,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   if (hooks.on_stopping) hooks.on_stopping();
   auto drained = (*reader)->poll(0);  // what the rings hold at the stop
   if (!drained) return drained.error();
+  processor.finish();
   return {};
 }
 

@@ -228,9 +228,10 @@ void EventProcessor::publish_decoded() {
 }
 
 void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
-                               MetricsRegistry& metrics) {
+                               MetricsRegistry& metrics, rules::SequenceSettings sequences) {
   rule_handoff_ = &handoff;
   match_mode_ = mode;
+  sequence_settings_ = sequences;
   limiter_.emplace(limits, metrics);
   responder_.emplace(Procfs("/proc"), static_cast<uint32_t>(getpid()), metrics);
   alerts_ = &metrics.counter("ztai_alerts_total", "Alerts raised by rules");
@@ -240,24 +241,55 @@ void EventProcessor::use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode 
 void EventProcessor::evaluate_rules(const EventContext& ctx) {
   if (!rule_handoff_) return;
   if (auto next = rule_handoff_->take()) {
+    // Partial sequences belong to the rule set that started them: what waits is applied with it,
+    // and the new set starts with no sequence state.
+    finish();
     rules_loaded_->set(static_cast<int64_t>(next->rules().size()));
-    rules_.emplace(std::move(next), match_mode_);
+    rules_.emplace(next, match_mode_);
+    sequences_.emplace(std::move(next), sequence_settings_, metrics_, processes_, clock_, settings_.hostname);
   }
   if (!rules_) return;
   for (const rules::CompiledRule* rule : rules_->evaluate(ctx)) {
-    Record alert = rules_->alert(*rule, ctx, settings_.hostname);
-    // Actions run even when the alert is rate limited: the flood is the reason to act.
-    for (rules::Action action : rule->actions) {
-      if (action != rules::Action::kKill) continue;
-      rules::ActionOutcome outcome = responder_->kill(ctx.event.hdr.proc);
-      alert.fields.emplace_back("ztai.action", std::string("kill"));
-      alert.fields.emplace_back("ztai.action_result", outcome.detail);
-      if (!outcome.done) log::warn("rule {}: kill of pid {}: {}", rule->name, ctx.event.hdr.proc.tgid, outcome.detail);
-    }
-    if (!limiter_->admit(alert, ctx.event.hdr.cgroup_id, ctx.event.hdr.boot_ns)) continue;
-    alerts_->inc();
-    output_.submit(std::move(alert));
+    raise(*rule, rules_->alert(*rule, ctx, settings_.hostname), ctx.event.hdr.proc, ctx.event.hdr.cgroup_id,
+          ctx.event.hdr.boot_ns);
   }
+  // The stateless rules above alert at once; sequence steps wait out the reorder window.
+  if (!rules_->observations().empty() || sequences_->buffered()) {
+    sequences_->push(rules_->observations(), ctx.event.hdr.boot_ns, sequence_alerts_);
+    raise_sequence_alerts();
+  }
+}
+
+void EventProcessor::tick(uint64_t now_boot_ns) {
+  if (!sequences_ || !sequences_->buffered()) return;
+  sequences_->release(now_boot_ns, sequence_alerts_);
+  raise_sequence_alerts();
+}
+
+void EventProcessor::finish() {
+  if (!sequences_) return;
+  sequences_->flush(sequence_alerts_);
+  raise_sequence_alerts();
+}
+
+void EventProcessor::raise_sequence_alerts() {
+  for (rules::SequenceAlert& a : sequence_alerts_) raise(*a.rule, std::move(a.alert), a.proc, a.cgroup_id, a.boot_ns);
+  sequence_alerts_.clear();
+}
+
+void EventProcessor::raise(const rules::CompiledRule& rule, Record alert, const ProcKey& proc, uint64_t cgroup_id,
+                           uint64_t boot_ns) {
+  // Actions run even when the alert is rate limited: the flood is the reason to act.
+  for (rules::Action action : rule.actions) {
+    if (action != rules::Action::kKill) continue;
+    rules::ActionOutcome outcome = responder_->kill(proc);
+    alert.fields.emplace_back("ztai.action", std::string("kill"));
+    alert.fields.emplace_back("ztai.action_result", outcome.detail);
+    if (!outcome.done) log::warn("rule {}: kill of pid {}: {}", rule.name, proc.tgid, outcome.detail);
+  }
+  if (!limiter_->admit(alert, cgroup_id, boot_ns)) return;
+  alerts_->inc();
+  output_.submit(std::move(alert));
 }
 
 Record EventProcessor::denial_alert(const EventContext& ctx, const NetDenialPayload& d) const {

@@ -19,6 +19,7 @@
 #include "agent/pipeline/output_stage.h"
 #include "agent/rules/alert_limiter.h"
 #include "agent/rules/rule_handoff.h"
+#include "agent/rules/sequence_engine.h"
 
 namespace ztai {
 
@@ -34,8 +35,9 @@ class EventProcessor : public RecordSink {
 
   // Evaluate rules after each event's process table update: the set published to the handoff
   // (before the first event, then on each reload) is swapped in between two events.
+  // Sequence rules go through the stateful stage (agent/rules/sequence_engine) with these settings.
   void use_rules(rules::RuleSetHandoff& handoff, rules::MatchMode mode, rules::AlertLimits limits,
-                 MetricsRegistry& metrics);
+                 MetricsRegistry& metrics, rules::SequenceSettings sequences = {});
 
   // Name the policy and rule of each network policy denial (from the loaded policies), and raise
   // one alert per denial, whatever the rules say: a denial is never silent.
@@ -59,6 +61,11 @@ class EventProcessor : public RecordSink {
   void on_stream_end(uint64_t conn_id, const EventHeader& hdr);
   const ConversationTracker& conversations() const { return conversations_; }
 
+  // Between events: sequence rules apply what waited out the reorder window by now.
+  void tick(uint64_t now_boot_ns);
+  // At the end: sequence rules apply everything still waiting.
+  void finish();
+
  private:
   Record event_record(const EventContext& ctx) const;
   Record denial_alert(const EventContext& ctx, const NetDenialPayload& d) const;
@@ -78,10 +85,16 @@ class EventProcessor : public RecordSink {
   MetricsRegistry& metrics_;
   Counter& decode_errors_;
   void evaluate_rules(const EventContext& ctx);
+  // An alert of a rule: its actions, the flood limit, the outputs.
+  void raise(const rules::CompiledRule& rule, Record alert, const ProcKey& proc, uint64_t cgroup_id, uint64_t boot_ns);
+  void raise_sequence_alerts();
 
   rules::RuleSetHandoff* rule_handoff_ = nullptr;
   rules::MatchMode match_mode_ = rules::MatchMode::kAll;
   std::optional<rules::RuleEvaluator> rules_;
+  rules::SequenceSettings sequence_settings_;
+  std::optional<rules::SequenceEngine> sequences_;
+  std::vector<rules::SequenceAlert> sequence_alerts_;
   std::optional<rules::AlertLimiter> limiter_;
   std::optional<rules::Responder> responder_;
   Counter* alerts_ = nullptr;

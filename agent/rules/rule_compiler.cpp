@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "agent/common/path_pattern.h"
+#include "agent/fields/sequence_fields.h"
 #include "agent/rules/condition_nodes.h"
 #include "agent/rules/condition_parser.h"
 
@@ -338,6 +339,12 @@ class Compiler {
       s.error(n.offset, n.field, ref.error().message());
       return std::nullopt;
     }
+    if (is_sequence_field(ref->info->name)) {
+      s.error(n.offset, n.field, fmt::format("{} is known only when a sequence completes: use it in the output of a "
+                                             "sequence rule, not in a condition",
+                                             n.field));
+      return std::nullopt;
+    }
     uint32_t id = field_id(*ref);
     note_used(id);
     std::vector<std::string> values;
@@ -392,18 +399,49 @@ class Compiler {
         literal += t[i++];
         continue;
       }
+      auto output_error = [&](std::string message) {
+        Scope out_scope{&def.output, def.where, s.item, {}, 0};
+        out_scope.error(i, "%" + name, "output: " + message);
+        for (Diagnostic& d : out_scope.problems) s.problems.push_back(std::move(d));
+      };
+      // `%seq.step[N].field`: the field of the event that completed step N of a sequence.
+      int step = -1;
+      if (name.starts_with("seq.step[") && end < t.size() && t[end] == '.') {
+        size_t field_end = end + 1;
+        while (field_end < t.size() && is_name_char(t[field_end])) ++field_end;
+        while (field_end > end + 1 && t[field_end - 1] == '.') --field_end;
+        if (field_end < t.size() && t[field_end] == '[') {
+          size_t close = t.find(']', field_end);
+          if (close != std::string_view::npos) field_end = close + 1;
+        }
+        std::string_view n = std::string_view(name).substr(9, name.size() - 10);
+        size_t steps = def.sequence ? def.sequence->steps.size() : 0;
+        std::string full(t.substr(i + 1, field_end - i - 1));
+        if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            std::stoul(std::string(n)) >= steps) {
+          name = full;
+          output_error(steps ? fmt::format("{}: steps are numbered 0..{}", full, steps - 1)
+                             : fmt::format("{}: only sequence rules have steps", full));
+          i = field_end;
+          continue;
+        }
+        step = static_cast<int>(std::stoul(std::string(n)));
+        name = std::string(t.substr(end + 1, field_end - end - 1));
+        end = field_end;
+      }
       auto ref = registry_.resolve(name);
       if (!ref) {
         if (ref.error().code() == ErrorCode::kNotFound) ++s.unknown_fields;
-        Scope out_scope{&def.output, def.where, s.item, {}, 0};
-        out_scope.error(i, "%" + name, "output: " + ref.error().message());
-        for (Diagnostic& d : out_scope.problems) s.problems.push_back(std::move(d));
+        output_error(ref.error().message());
+      } else if (is_sequence_field(ref->info->name) && (!def.sequence || step >= 0)) {
+        output_error(def.sequence ? fmt::format("{} describes the whole sequence, not a step", name)
+                                  : fmt::format("{} exists only in the output of a sequence rule", name));
       } else {
         if (!literal.empty()) out.pieces.push_back({std::move(literal), -1});
         literal.clear();
         uint32_t id = field_id(*ref);
-        note_used(id);
-        out.pieces.push_back({"", static_cast<int64_t>(id)});
+        if (step < 0) note_used(id);
+        out.pieces.push_back({"", static_cast<int64_t>(id), step});
       }
       i = end;
     }
@@ -509,15 +547,39 @@ class Compiler {
       }
     }
 
-    std::optional<Compiled> cond;
-    auto parsed = parse_condition(def.condition.text());
-    if (auto* e = std::get_if<ConditionError>(&parsed)) {
-      s.error(e->offset, e->token, e->message);
-    } else {
-      cond = compile(*std::get<NodePtr>(parsed), s);
+    if (def.sequence) return compile_sequence(def, std::move(rule), s);
+    auto cond = compile_condition(def.condition, def.exceptions, s);
+    if (!s.problems.empty() || !cond) {
+      bool skip = def.skip_if_unknown_filter && s.unknown_fields == s.problems.size();
+      flush(s, skip);
+      return std::nullopt;
     }
+    TypeSet types = cond->types;
+    rule.file_paths = cond->paths;
+    rule.condition = std::move(cond->node);
+    if (!types.all && types.bits.none()) {
+      diags_.warning(def.condition.where(0, ""), s.item,
+                     "can never match: its evt.type values name no event this agent receives");
+    }
+    rule.output_fields = used_;
+    return std::make_pair(std::move(rule), types);
+  }
+
+  // A condition with the rule's exceptions folded in; problems go to s.
+  std::optional<Compiled> compile_condition(const LocatedText& text, const std::vector<ExceptionDef>& exceptions,
+                                            Scope& s) {
+    std::optional<Compiled> cond;
+    Scope cs{&text, s.fallback, s.item, {}, 0};
+    auto parsed = parse_condition(text.text());
+    if (auto* e = std::get_if<ConditionError>(&parsed)) {
+      cs.error(e->offset, e->token, e->message);
+    } else {
+      cond = compile(*std::get<NodePtr>(parsed), cs);
+    }
+    for (Diagnostic& d : cs.problems) s.problems.push_back(std::move(d));
+    s.unknown_fields += cs.unknown_fields;
     std::vector<ConditionPtr> parts;
-    for (const ExceptionDef& e : def.exceptions) {
+    for (const ExceptionDef& e : exceptions) {
       Scope es{nullptr, e.where, s.item, {}, 0};
       auto ast = exception_ast(e, es);
       if (ast && *ast) {
@@ -526,24 +588,104 @@ class Compiler {
       for (Diagnostic& d : es.problems) s.problems.push_back(std::move(d));
       s.unknown_fields += es.unknown_fields;
     }
-    if (!s.problems.empty() || !cond) {
+    if (!cond) return std::nullopt;
+    // Exceptions only narrow a match: the condition's types and path forms still bound it.
+    if (!parts.empty()) {
+      parts.insert(parts.begin(), std::move(cond->node));
+      cond->node = make_and(std::move(parts));
+    }
+    return cond;
+  }
+
+  static bool has_file_types(const TypeSet& t) {
+    if (t.all) return true;
+    for (auto i = static_cast<size_t>(EventType::kOpen); i <= static_cast<size_t>(EventType::kMemfdCreate); ++i) {
+      if (t.bits.test(i)) return true;
+    }
+    return false;
+  }
+
+  // Each step is a condition of its own (exceptions apply to every step); the rule is indexed by
+  // the event types of all its steps, and the kernel's file filter gets the path forms of the
+  // steps that can match file events.
+  std::optional<std::pair<CompiledRule, TypeSet>> compile_sequence(const RuleDef& def, CompiledRule rule, Scope& s) {
+    const SequenceDef& seq = *def.sequence;
+    auto spec = std::make_unique<SequenceSpec>();
+    spec->by = seq.by == "process" ? SequenceKey::kProcess
+               : seq.by == "process_tree" ? SequenceKey::kProcessTree
+                                          : SequenceKey::kWorkload;
+    spec->within_ns = seq.within_ns;
+    std::vector<uint32_t> output_ids = used_;
+    std::vector<uint32_t> last_ids;
+    TypeSet types = TypeSet::none();
+    PathSet paths;
+    bool file_step_seen = false;
+    for (size_t i = 0; i < seq.steps.size(); ++i) {
+      const StepDef& def_step = seq.steps[i];
+      nodes_ = 0;
+      used_.clear();
+      Scope ss{&def_step.condition, def_step.where, s.item, {}, 0};
+      auto cond = compile_condition(def_step.condition, def.exceptions, ss);
+      SequenceStep step;
+      step.count = def_step.count;
+      step.at_least = def_step.at_least;
+      for (const std::string& f : def_step.sum) {
+        auto ref = registry_.resolve(f);
+        if (!ref) {
+          if (ref.error().code() == ErrorCode::kNotFound) ++ss.unknown_fields;
+          ss.problems.push_back({Diagnostic::Severity::kError, def_step.sum_where.str(), s.item,
+                                 fmt::format("sequence.steps[{}].sum: {}", i, ref.error().message())});
+        } else if (ref->type != FieldType::kUInt && ref->type != FieldType::kInt) {
+          ss.problems.push_back({Diagnostic::Severity::kError, def_step.sum_where.str(), s.item,
+                                 fmt::format("sequence.steps[{}].sum: {} is a {}; sum takes number fields", i, f,
+                                             field_type_name(ref->type))});
+        } else if (is_sequence_field(ref->info->name)) {
+          ss.problems.push_back({Diagnostic::Severity::kError, def_step.sum_where.str(), s.item,
+                                 fmt::format("sequence.steps[{}].sum: {} is not an event field", i, f)});
+        } else {
+          step.sum.push_back(field_id(*ref));
+        }
+      }
+      for (Diagnostic& d : ss.problems) s.problems.push_back(std::move(d));
+      s.unknown_fields += ss.unknown_fields;
+      if (!cond) continue;
+      if (!cond->types.all && cond->types.bits.none()) {
+        diags_.warning(def_step.condition.where(0, ""), s.item,
+                       fmt::format("sequence step {} can never match: its evt.type values name no event this agent "
+                                   "receives",
+                                   i));
+      }
+      types = types | cond->types;
+      if (has_file_types(cond->types)) {
+        paths = file_step_seen ? paths_or(paths, cond->paths) : cond->paths;
+        file_step_seen = true;
+      }
+      step.condition = std::move(cond->node);
+      if (i + 1 == seq.steps.size()) last_ids = used_;
+      spec->steps.push_back(std::move(step));
+    }
+    if (!s.problems.empty() || spec->steps.size() != seq.steps.size()) {
       bool skip = def.skip_if_unknown_filter && s.unknown_fields == s.problems.size();
       flush(s, skip);
       return std::nullopt;
     }
-    TypeSet types = cond->types;
-    rule.file_paths = cond->paths;  // exceptions only narrow a match: the condition's forms still bound it
-    if (!parts.empty()) {
-      parts.insert(parts.begin(), std::move(cond->node));
-      rule.condition = make_and(std::move(parts));
-    } else {
-      rule.condition = std::move(cond->node);
-    }
-    if (!types.all && types.bits.none()) {
-      diags_.warning(def.condition.where(0, ""), s.item,
-                     "can never match: its evt.type values name no event this agent receives");
-    }
+    // The alert lists the output's fields and the last step's condition fields, all from the
+    // event that completed the sequence, then the %seq.step[N] fields.
+    used_ = output_ids;
+    for (uint32_t id : last_ids) note_used(id);
     rule.output_fields = used_;
+    size_t last = spec->steps.size() - 1;
+    auto keep = [](std::vector<uint32_t>& v, uint32_t id) {
+      if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);
+    };
+    for (uint32_t id : rule.output_fields) {
+      if (!is_sequence_field(fields_[id].info->name)) keep(spec->steps[last].capture, id);
+    }
+    for (const OutputTemplate::Piece& p : rule.output.pieces) {
+      if (p.field >= 0 && p.step >= 0) keep(spec->steps[static_cast<size_t>(p.step)].capture, static_cast<uint32_t>(p.field));
+    }
+    rule.file_paths = file_step_seen ? paths : PathSet(std::vector<PathPattern>{});
+    rule.sequence = std::move(spec);
     return std::make_pair(std::move(rule), types);
   }
 

@@ -1,5 +1,9 @@
 #include "agent/rules/rule_document.h"
 
+#include "agent/rules/quantity.h"
+#include "agent/rules/rule_set.h"
+
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,6 +19,9 @@ constexpr size_t kMaxFileBytes = 16u << 20;
 constexpr size_t kMaxItems = 100'000;
 constexpr size_t kMaxListItems = 1'000'000;
 constexpr size_t kMaxTextBytes = 64u << 20;
+
+constexpr uint64_t kMaxWithinNs = 86'400'000'000'000;  // a day
+constexpr uint64_t kMaxCount = 1'000'000'000;
 
 class ItemReader {
  public:
@@ -201,6 +208,130 @@ bool read_exceptions(ItemReader& r, std::vector<ExceptionDef>& out) {
   return true;
 }
 
+bool read_step(ItemReader& r, const YAML::Node& n, size_t index, StepDef& out) {
+  if (!n.IsMap()) {
+    r.error(n, fmt::format("sequence.steps[{}] must be a mapping with a condition", index));
+    return false;
+  }
+  out.where = r.at(n);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    std::string key = it->first.Scalar();
+    if (key != "condition" && key != "count" && key != "sum" && key != "at_least") {
+      r.error(it->first, fmt::format("sequence.steps[{}]: unknown key '{}' (condition, count, sum, at_least)", index, key));
+      return false;
+    }
+  }
+  YAML::Node cond = n["condition"];
+  if (!cond || !cond.IsScalar() || cond.Scalar().empty()) {
+    r.error(cond ? cond : n, fmt::format("sequence.steps[{}] needs a condition", index));
+    return false;
+  }
+  out.condition = LocatedText(cond.Scalar(), r.at(cond));
+  if (YAML::Node c = n["count"]) {
+    auto v = c.IsScalar() ? parse_amount(c.Scalar()) : std::nullopt;
+    if (!v || *v < 1 || *v > kMaxCount) {
+      r.error(c, fmt::format("sequence.steps[{}].count: expected a number of events, 1..{}", index, kMaxCount));
+      return false;
+    }
+    out.count = *v;
+  }
+  YAML::Node sum = n["sum"], least = n["at_least"];
+  if (sum) {
+    out.sum_where = r.at(sum);
+    if (sum.IsScalar()) {
+      out.sum.push_back(sum.Scalar());
+    } else if (sum.IsSequence() && sum.size() > 0) {
+      for (const YAML::Node& f : sum) {
+        if (!f.IsScalar()) {
+          r.error(f, fmt::format("sequence.steps[{}].sum: each item is a field name", index));
+          return false;
+        }
+        out.sum.push_back(f.Scalar());
+      }
+    } else {
+      r.error(sum, fmt::format("sequence.steps[{}].sum: a field name or a list of them", index));
+      return false;
+    }
+    if (n["count"]) {
+      r.error(sum, fmt::format("sequence.steps[{}]: count and sum exclude each other", index));
+      return false;
+    }
+    if (!least) {
+      r.error(sum, fmt::format("sequence.steps[{}]: sum needs at_least (the total that completes the step)", index));
+      return false;
+    }
+  }
+  if (least) {
+    auto v = least.IsScalar() ? parse_amount(least.Scalar()) : std::nullopt;
+    if (!sum) {
+      r.error(least, fmt::format("sequence.steps[{}]: at_least needs sum", index));
+      return false;
+    }
+    if (!v || *v < 1) {
+      r.error(least, fmt::format("sequence.steps[{}].at_least: expected a positive amount such as 1000, 200k, 100MB "
+                                 "or 1GiB",
+                                 index));
+      return false;
+    }
+    out.at_least = *v;
+  }
+  return true;
+}
+
+bool read_sequence(ItemReader& r, std::optional<SequenceDef>& out) {
+  YAML::Node n = r.item()["sequence"];
+  if (!n) return true;
+  if (!n.IsMap()) {
+    r.error(n, "sequence must be a mapping with by, within and steps");
+    return false;
+  }
+  SequenceDef def;
+  def.where = r.at(n);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    std::string key = it->first.Scalar();
+    if (key != "by" && key != "within" && key != "steps") {
+      r.error(it->first, fmt::format("sequence: unknown key '{}' (by, within, steps)", key));
+      return false;
+    }
+  }
+  if (YAML::Node by = n["by"]) {
+    def.by_where = r.at(by);
+    def.by = by.IsScalar() ? by.Scalar() : "";
+    if (def.by != "workload" && def.by != "process_tree" && def.by != "process") {
+      r.error(by, fmt::format("sequence.by: '{}' is not workload, process_tree or process", def.by));
+      return false;
+    }
+  }
+  YAML::Node within = n["within"];
+  if (!within) {
+    r.error(n, "sequence needs within (500ms, 60s, 5m, 1h)");
+    return false;
+  }
+  auto w = within.IsScalar() ? parse_duration_ns(within.Scalar()) : std::nullopt;
+  if (!w || *w < 1'000'000 || *w > kMaxWithinNs) {
+    r.error(within, "sequence.within: expected a duration from 1ms to 24h, such as 500ms, 60s, 5m or 1h");
+    return false;
+  }
+  def.within_ns = *w;
+  YAML::Node steps = n["steps"];
+  if (!steps || !steps.IsSequence() || steps.size() == 0) {
+    r.error(steps ? steps : n, "sequence needs steps: a list of conditions");
+    return false;
+  }
+  if (steps.size() > kMaxSequenceSteps) {
+    r.error(steps, fmt::format("sequence: at most {} steps", kMaxSequenceSteps));
+    return false;
+  }
+  size_t i = 0;
+  for (const YAML::Node& st : steps) {
+    StepDef step;
+    if (!read_step(r, st, i++, step)) return false;
+    def.steps.push_back(std::move(step));
+  }
+  out = std::move(def);
+  return true;
+}
+
 void merge_exceptions(std::vector<ExceptionDef>& into, std::vector<ExceptionDef>&& more) {
   for (ExceptionDef& e : more) {
     auto same = std::find_if(into.begin(), into.end(), [&](const ExceptionDef& x) { return x.name == e.name; });
@@ -351,7 +482,7 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
   std::string name = item["rule"].Scalar();
   ItemReader r(item, where.file, "rule " + name, diags);
   if (!r.check_keys({"rule", "desc", "condition", "output", "priority", "tags", "enabled", "exceptions", "source",
-                     "append", "override", "warn_evttypes", "skip-if-unknown-filter", "actions"})) {
+                     "append", "override", "warn_evttypes", "skip-if-unknown-filter", "actions", "sequence"})) {
     return;
   }
   RuleDef def;
@@ -364,12 +495,19 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
       !r.text("output", def.output) || !r.string("priority", priority) || !r.strings("tags", def.tags) ||
       !r.boolean("enabled", def.enabled) || !r.string("source", def.source) ||
       !r.boolean("skip-if-unknown-filter", def.skip_if_unknown_filter) || !r.strings("actions", def.actions) ||
-      !read_exceptions(r, def.exceptions) ||
+      !read_exceptions(r, def.exceptions) || !read_sequence(r, def.sequence) ||
       !r.overrides(ov)) {
     return;
   }
   if (r.has("actions")) def.actions_where = r.at(item["actions"]);
-  if (over_budget(where, 0, def.condition.text().size() + def.output.text().size(), diags)) return;
+  size_t text = def.condition.text().size() + def.output.text().size();
+  if (def.sequence) {
+    for (const StepDef& st : def.sequence->steps) text += st.condition.text().size();
+  }
+  if (over_budget(where, 0, text, diags)) return;
+  if (def.sequence && r.has("condition")) {
+    return r.error(item["sequence"], "a rule has a condition or a sequence, not both");
+  }
   if (!priority.empty()) {
     auto p = parse_priority(priority);
     if (!p) return r.error(item["priority"], fmt::format("unknown priority '{}'", priority));
@@ -386,6 +524,9 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
         return r.error(it->first, fmt::format("'{}' cannot be appended; use override", key));
       }
     }
+    if (!def.condition.empty() && old->sequence) {
+      return r.error(item["condition"], "a sequence rule has no condition to append to; override its sequence");
+    }
     if (!def.condition.empty()) old->condition.append(def.condition);
     merge_exceptions(old->exceptions, std::move(def.exceptions));
     return;
@@ -394,12 +535,19 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
     if (!old) return r.error(item["rule"], "cannot override a rule that is not defined before");
     if (!r.check_override(ov, "rule", {"condition", "output", "desc", "tags", "exceptions"},
                           {"condition", "output", "desc", "priority", "tags", "exceptions", "enabled", "source",
-                           "actions"})) {
+                           "actions", "sequence"})) {
       return;
     }
     for (const auto& [key, how] : ov) {
       bool add = how == "append";
+      if (key == "condition" && old->sequence) {
+        return r.error(item["condition"], "a sequence rule has no condition; override its sequence");
+      }
+      if (key == "sequence" && !old->sequence) {
+        return r.error(item["sequence"], "the rule has a condition, not a sequence; override its condition");
+      }
       if (key == "condition") add ? old->condition.append(def.condition) : void(old->condition = def.condition);
+      if (key == "sequence") old->sequence = def.sequence;
       if (key == "output") add ? old->output.append(def.output) : void(old->output = def.output);
       if (key == "desc") old->desc = add ? old->desc + " " + def.desc : def.desc;
       if (key == "priority") old->priority = def.priority;
@@ -425,9 +573,10 @@ void RuleDocument::add_rule(const YAML::Node& item, const Where& where, Diagnost
     old->enabled = def.enabled;
     return;
   }
-  for (const char* key : {"condition", "output", "desc", "priority"}) {
+  for (const char* key : {"output", "desc", "priority"}) {
     if (!r.has(key)) return r.error(item["rule"], fmt::format("a rule needs {}", key));
   }
+  if (!r.has("condition") && !def.sequence) return r.error(item["rule"], "a rule needs condition (or sequence)");
   if (old) {
     *old = std::move(def);
   } else {

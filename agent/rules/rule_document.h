@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,31 @@ struct ExceptionDef {
   Where where;
 };
 
+// One step of a sequence rule: a condition, and optionally a threshold the step's events must
+// reach before the next step is looked for.
+struct StepDef {
+  LocatedText condition;
+  uint64_t count = 1;             // `count: N`: N matching events complete the step
+  std::vector<std::string> sum;   // `sum: field` or `[f1, f2]`: the step adds up these fields...
+  uint64_t at_least = 0;          // ...until the total reaches `at_least`
+  Where where;
+  Where sum_where;
+};
+
+// `sequence:` replaces `condition:` in a stateful rule (rules/README.md, "Sequence rules").
+struct SequenceDef {
+  std::string by = "workload";  // workload, process_tree or process
+  uint64_t within_ns = 0;
+  std::vector<StepDef> steps;
+  Where where;
+  Where by_where;
+};
+
 struct RuleDef {
   std::string name;
   std::string desc;
   LocatedText condition;
+  std::optional<SequenceDef> sequence;  // a sequence rule has this instead of a condition
   LocatedText output;
   Priority priority = Priority::kWarning;
   std::vector<std::string> tags;

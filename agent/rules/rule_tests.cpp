@@ -11,7 +11,9 @@
 
 #include "agent/config/yaml_map.h"
 #include "agent/rules/rule_compiler.h"
+#include "agent/rules/quantity.h"
 #include "agent/rules/rule_loader.h"
+#include "agent/rules/sequence_engine.h"
 
 namespace ztai::rules {
 namespace {
@@ -198,16 +200,29 @@ Result<DnsPayload> dns_payload(YamlMap& m) {
 // keeps its key, as in the kernel.
 class EventBuilder {
  public:
-  Result<Event> build(YamlMap& m, uint64_t index) {
+  // Without `t`, an event comes 1 ms after the one before it.
+  Result<Event> build(YamlMap& m) {
     auto type = m.get_string("type", "");
     auto pid = m.get_uint("pid", 0, 1, UINT32_MAX);
+    auto at = m.get_string("t", "");
     if (!type) return type.error();
     if (!pid) return pid.error();
+    if (!at) return at.error();
     auto t = event_type_by_name(*type);
     if (!t) return make_error(ErrorCode::kInvalidArgument, "{}: unknown event type '{}'", m.where(m.get("type")), *type);
     Event e;
     e.hdr.type = *t;
-    e.hdr.boot_ns = index * 1'000'000;
+    if (at->empty()) {
+      now_ns_ += 1'000'000;
+    } else {
+      auto ns = parse_duration_ns(*at);
+      if (!ns) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: t: expected a time since the test's start such as 250ms, "
+                          "61s or 2m", m.where(m.get("t")));
+      }
+      now_ns_ = *ns;
+    }
+    e.hdr.boot_ns = now_ns_;
     e.hdr.tid = static_cast<uint32_t>(*pid);
     e.hdr.proc = key_of(static_cast<uint32_t>(*pid));
     auto cgroup = m.get_uint("cgroup", 1, 0, UINT64_MAX);
@@ -275,9 +290,13 @@ class EventBuilder {
       auto dport = m.get_uint("dport", 0, 0, 65535);
       auto sport = m.get_uint("sport", 40000, 0, 65535);
       auto res = m.get_uint("errno", 0, 0, 4095);
+      auto bytes_out = m.get_uint("bytes_out", 0, 0, UINT64_MAX);
+      auto bytes_in = m.get_uint("bytes_in", 0, 0, UINT64_MAX);
       if (const Error* e = first_error({error_of(proto), error_of(dip),
                                error_of(sip), error_of(dport),
-                               error_of(sport), error_of(res)})) return *e;
+                               error_of(sport), error_of(res), error_of(bytes_out), error_of(bytes_in)})) return *e;
+      n.bytes_out = *bytes_out;
+      n.bytes_in = *bytes_in;
       if (*proto != "tcp" && *proto != "udp") {
         return make_error(ErrorCode::kInvalidArgument, "{}: proto is tcp or udp", m.where(m.get("proto")));
       }
@@ -317,6 +336,7 @@ class EventBuilder {
 
   std::map<uint32_t, ProcKey> keys_;
   uint64_t ticks_ = 1000;
+  uint64_t now_ns_ = 0;
 };
 
 std::vector<std::string> test_files(const std::vector<std::string>& paths, RuleTestReport& report) {
@@ -386,14 +406,23 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
   EventBuilder builder;
   dns::NameTable dns_names;
   CausalChains chains;
-  RuleEvaluator evaluator(std::shared_ptr<const RuleSet>(&rules, [](const RuleSet*) {}), MatchMode::kAll);
+  std::shared_ptr<const RuleSet> shared(&rules, [](const RuleSet*) {});
+  RuleEvaluator evaluator(shared, MatchMode::kAll);
+  // Sequence rules as in `ztai run`: events reordered by time within the default window.
+  SequenceEngine sequences(shared, SequenceSettings{}, metrics, table, clock, "test-host");
+  std::vector<SequenceAlert> sequence_alerts;
+  std::map<uint64_t, uint64_t> event_of_order;  // observation order -> 1-based event index
   std::vector<Seen> seen;
   uint64_t index = 0;
+  auto collect = [&] {
+    for (SequenceAlert& a : sequence_alerts) seen.push_back({a.rule->name, event_of_order[a.order], a.alert.output});
+    sequence_alerts.clear();
+  };
   for (const YAML::Node& ev : events) {
     ++index;
     auto em = YamlMap::of(ev, file, "event");
     if (!em) return em.error();
-    auto event = builder.build(*em, index);
+    auto event = builder.build(*em);
     if (!event) return event.error();
     const ProcessInfo* proc = table.apply(*event);
     if (const auto* dns = event->as<DnsPayload>(); dns && dns->message) dns_names.learn(*dns->message, event->hdr.boot_ns);
@@ -403,7 +432,12 @@ Result<std::string> run_test(const YAML::Node& test, const std::string& file, co
     for (const CompiledRule* r : evaluator.evaluate(ctx)) {
       seen.push_back({r->name, index, evaluator.alert(*r, ctx, "test-host").output});
     }
+    for (const SequenceObservation& o : evaluator.observations()) event_of_order[o.order] = index;
+    sequences.push(evaluator.observations(), event->hdr.boot_ns, sequence_alerts);
+    collect();
   }
+  sequences.flush(sequence_alerts);
+  collect();
 
   std::string why;
   std::vector<bool> used(seen.size(), false);

@@ -62,6 +62,8 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.alerts_per_window, d.rules.alerts_per_window);
   EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
   EXPECT_EQ(shipped->rules.bundles_dir, d.rules.bundles_dir);
+  EXPECT_EQ(shipped->rules.reorder_window_ms, d.rules.reorder_window_ms);
+  EXPECT_EQ(shipped->rules.sequence_max_states, d.rules.sequence_max_states);
   EXPECT_EQ(shipped->enforcement.policies_dir, d.enforcement.policies_dir);
   EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
   EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);

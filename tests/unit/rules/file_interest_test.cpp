@@ -32,6 +32,7 @@ TEST(FileInterest, TheShippedRulePacksKeepTheFileFilterNarrow) {
   RuleDocument doc;
   doc.add_file(std::string(ZTAI_SOURCE_DIR) + "/rules/host/host_rules.yaml", diags);
   doc.add_file(std::string(ZTAI_SOURCE_DIR) + "/rules/ai/ai_rules.yaml", diags);
+  doc.add_file(std::string(ZTAI_SOURCE_DIR) + "/rules/ai/ai_sequence_rules.yaml", diags);
   auto set = compile_rules(doc, builtin_fields(), diags);
   ASSERT_NE(set, nullptr) << diags.errors_text();
   FileInterest i = file_interest_of(*set);
