@@ -1,12 +1,14 @@
 // enforcement.persist with the real agent: a policy keeps denying after the agent is killed, a
 // restarted agent adopts the pinned maps (same map, a generation flip) and replaces the earlier
-// agent's programs, a clean stop keeps enforcing, and removing the pin root detaches everything.
-// Without persist nothing is pinned and a killed agent leaves nothing enforcing. The programs
+// agent's programs with no denied connect going through meanwhile, a clean stop keeps enforcing,
+// and removing the pin root detaches everything. Without persist nothing is pinned and a killed agent leaves nothing enforcing. The programs
 // attach at a cgroup the test creates, pins live in a directory of the test's own in bpffs, and
 // connects go to 127.0.0.1 only.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -195,6 +197,39 @@ std::string ztai_status(const std::string& api) {
   return out;
 }
 
+// Connects from the workload to a port over and over until stop(): whether any went through,
+// and how many were tried.
+class ConnectLoop {
+ public:
+  ConnectLoop(const TestCgroup& cgroup, uint16_t port, const std::string& tally) {
+    if (pipe2(stop_, O_CLOEXEC) != 0) return;
+    pid_ = cgroup.fork_into(
+        [this, port, tally] {
+          close(stop_[1]);
+          uint64_t tried = 0, through = 0;
+          pollfd p{stop_[0], POLLIN, 0};
+          while (poll(&p, 1, 0) == 0) {
+            tried++;
+            if (connect_local(port) == 0) through++;
+          }
+          std::ofstream(tally) << tried;
+          return through ? 1 : 0;
+        },
+        "workload");
+    close(stop_[0]);
+  }
+  // 0: none went through; 1: some did; -1: the loop failed.
+  int stop() {
+    close(stop_[1]);
+    int st = TestCgroup::wait(pid_);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+
+ private:
+  int stop_[2] = {-1, -1};
+  pid_t pid_ = -1;
+};
+
 class PersistTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -301,8 +336,16 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   std::string api = fmt::format("127.0.0.1:{}", free_port.port);
   close(free_port.fd);
   free_port.fd = -1;
+  // Denied connects all through the hand-over: the new programs attach before the old go.
+  ConnectLoop loop(*cgroup_, denied_.port, dir_ + "/tried");
   auto second = start(true, api);
   ASSERT_TRUE(second->ready()) << second->stderr_text();
+  EXPECT_TRUE(gone_soon(first_programs)) << "the killed agent's programs are detached";
+  EXPECT_EQ(loop.stop(), 0) << "a denied connect went through while the agent restarted";
+  uint64_t tried = 0;
+  std::ifstream(dir_ + "/tried") >> tried;
+  EXPECT_GT(tried, 100u) << "the loop connected all along the start";
+  RecordProperty("denied_connects_during_restart", std::to_string(tried));
   std::string shown = ztai_status(api);
   EXPECT_NE(shown.find(fmt::format("ztai_enforcement_pinned {{adopted=true dir={}}}", pin_dir_)), std::string::npos)
       << shown;
@@ -316,7 +359,6 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   std::set<unsigned> second_programs = pinned_link_programs(pin_dir_);
   EXPECT_EQ(second_programs.size(), 6u);
   for (unsigned id : second_programs) EXPECT_FALSE(first_programs.count(id)) << "link still on the old program";
-  EXPECT_TRUE(gone_soon(first_programs)) << "the killed agent's programs are detached";
   EXPECT_EQ(from_workload(denied_.port), EPERM);
   EXPECT_EQ(from_workload(allowed_.port), 0);
 
