@@ -1,6 +1,7 @@
 #include "agent/kernel/enforcement_pins.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace ztai {
 namespace {
@@ -36,6 +37,27 @@ TEST(EnforcementPins, WithoutPersistEveryPinnedVersionIsRemovedAndOthersAreLeftA
   PinPlan p = plan_pins({"policy-v2", "policy-v1", "their-maps"}, 2, false);
   EXPECT_FALSE(p.adopt);
   EXPECT_EQ(p.stale, (std::vector<std::string>{"policy-v2", "policy-v1"}));
+}
+
+TEST(EnforcementPins, PersistRefusesARootOutsideABpfFilesystem) {
+  char tmpl[] = "/tmp/ztai-pins-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string root = std::string(tmpl) + "/ztai";
+  auto pins = EnforcementPins::open({true, root}, 1);
+  ASSERT_FALSE(pins);
+  EXPECT_NE(pins.error().message().find("enforcement.pin_root: " + root + " is not in a bpf filesystem"),
+            std::string::npos)
+      << pins.error().message();
+  EXPECT_NE(rmdir(tmpl), -1) << "nothing was created in it";
+}
+
+TEST(EnforcementPins, WithoutPersistAMissingRootIsNothingToDo) {
+  auto pins = EnforcementPins::open({false, "/nonexistent/ztai"}, 1);
+  ASSERT_TRUE(pins) << pins.error().message();
+  EXPECT_FALSE((*pins)->persist());
+  EXPECT_FALSE((*pins)->adopting());
+  EXPECT_EQ((*pins)->map_path("ztai_quarantine"), "/nonexistent/ztai/policy-v1/ztai_quarantine");
+  EXPECT_TRUE((*pins)->finish());
 }
 
 }  // namespace
