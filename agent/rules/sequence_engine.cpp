@@ -191,7 +191,9 @@ void SequenceEngine::apply(SequenceObservation& o, std::vector<SequenceAlert>& o
     if (h.epoch[b] < epoch) {
       h.epoch[b] = epoch;
       h.events[b] = h.total[b] = 0;
+      h.first[b] = now;
     }
+    h.first[b] = std::min(h.first[b], now);
     h.events[b] += 1;
     h.total[b] += o.amount[0];
     events = total = 0;
@@ -200,7 +202,7 @@ void SequenceEngine::apply(SequenceObservation& o, std::vector<SequenceAlert>& o
       if (h.epoch[j] == 0 || h.epoch[j] + kBuckets <= epoch) continue;
       events += h.events[j];
       total += h.total[j];
-      start = std::min(start, (h.epoch[j] - 1) * width);
+      start = std::min(start, h.first[j]);
     }
     if (!reached(first, events, total)) return;
     st.head.reset();  // the next alert needs a full count again

@@ -67,6 +67,7 @@ class SequenceEngine {
     std::array<uint64_t, kBuckets> epoch{};
     std::array<uint64_t, kBuckets> events{};
     std::array<uint64_t, kBuckets> total{};
+    std::array<uint64_t, kBuckets> first{};  // time of the bucket's earliest event
   };
   struct Key {
     uint32_t rule = 0;
