@@ -25,6 +25,14 @@ commands:
   status     print the running agent's health, counters and outputs (from its /metrics)
                --config FILE     read api.listen from FILE
                --address H:P     the agent's api address (default 127.0.0.1:9377)
+  demo       run a small local AI stack (HTTPS model server, node agent with the openai client, MCP
+             filesystem server) in cgroups of its own, do benign and malicious steps and show each alert
+             and block; exit 1 unless every malicious step was caught and no benign one alerted
+               --assets DIR        demo files (default /usr/share/ztai/demo)
+               --node-modules DIR  the npm packages to use instead of installing the pinned ones
+               --cache DIR         where the pinned npm packages are installed (default /var/cache/ztai/demo)
+               --config FILE       agent config to start from; --rules PATH (repeatable) as for run
+               --log-level L       the agent's diagnostics on stderr (default warn)
   version    print the version, git revision and the kernel features found
   help       print this text
 )";
@@ -45,6 +53,7 @@ int main(int argc, char** argv) {
   if (command == "rules") return ztai::rules_command(args);
   if (command == "fields") return ztai::fields_command(args);
   if (command == "policy") return ztai::policy_command(args);
+  if (command == "demo") return ztai::demo_command(args);
   fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }

@@ -1,7 +1,8 @@
 # Install layout and the Debian package (`cpack -G DEB` in the build folder).
 #   /usr/bin/ztai, /usr/share/ztai/rules (the rule pack), /usr/share/man/man8/ztai.8.gz,
 #   /etc/ztai/ztai.yaml (conffile), /etc/ztai/rules.d and /etc/ztai/policies.d (local, empty),
-#   /lib/systemd/system/ztai.service.
+#   /lib/systemd/system/ztai.service, /usr/share/ztai/demo (`ztai demo`: its scripts, rules, policies and
+#   the npm lock of tests/npm, installed into /var/cache/ztai/demo on first use).
 include(GNUInstallDirs)
 
 set(ZTAI_PACKAGING_DIR ${PROJECT_SOURCE_DIR}/packaging)
@@ -14,6 +15,15 @@ install(DIRECTORY DESTINATION /etc/ztai/rules.d)
 install(DIRECTORY DESTINATION /etc/ztai/policies.d)
 # Debian 12's systemd looks in /lib/systemd/system (the same folder as /usr/lib/... on merged-/usr).
 install(FILES ${ZTAI_PACKAGING_DIR}/systemd/ztai.service DESTINATION /lib/systemd/system)
+install(PROGRAMS ${ZTAI_PACKAGING_DIR}/demo/ztai-llm-server ${ZTAI_PACKAGING_DIR}/demo/outside_host.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ztai/demo)
+install(FILES ${ZTAI_PACKAGING_DIR}/demo/agent.cjs DESTINATION ${CMAKE_INSTALL_DATADIR}/ztai/demo)
+install(DIRECTORY ${ZTAI_PACKAGING_DIR}/demo/rules ${ZTAI_PACKAGING_DIR}/demo/policies
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ztai/demo)
+# The demo drives the same pinned npm packages as the tests: one lock file, one installer.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/tests/npm/install.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/ztai/demo/npm)
+install(FILES ${PROJECT_SOURCE_DIR}/tests/npm/package.json ${PROJECT_SOURCE_DIR}/tests/npm/package-lock.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ztai/demo/npm)
 
 # Debian wants man pages and changelogs compressed with gzip -9n (no name, no time: reproducible).
 set(ZTAI_DOC_OUT ${CMAKE_CURRENT_BINARY_DIR}/packaging)
@@ -46,6 +56,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library dependencies from the binary's ELF (dpkg-shlibdeps), not a list kept by hand.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# What `ztai demo` runs besides the agent; the agent itself needs none of them.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nodejs, npm, python3, openssl, curl")
 set(CPACK_STRIP_FILES ON)
 # The conffiles list: dpkg keeps an edited /etc/ztai/ztai.yaml across upgrades and asks before
 # replacing it; purge removes it.

@@ -12,6 +12,7 @@ int status_command(const std::vector<std::string>& args);
 int rules_command(const std::vector<std::string>& args);
 int fields_command(const std::vector<std::string>& args);
 int policy_command(const std::vector<std::string>& args);
+int demo_command(const std::vector<std::string>& args);
 
 // Where `ztai run` looks for its config when --config is not given.
 inline constexpr const char* kDefaultConfigPath = "/etc/ztai/ztai.yaml";

@@ -104,7 +104,9 @@ TEST_F(DebPackage, BuildsLintsInstallsRunsLikeTheUnitAndPurgesWithoutATrace) {
   for (const char* path : {"./usr/bin/ztai", "./etc/ztai/ztai.yaml", "./etc/ztai/rules.d/", "./etc/ztai/policies.d/",
                            "./usr/share/ztai/rules/host/host_rules.yaml",
                            "./usr/share/ztai/rules/ai/", "./lib/systemd/system/ztai.service",
-                           "./usr/share/man/man8/ztai.8.gz", "./usr/share/doc/ztai/copyright"}) {
+                           "./usr/share/man/man8/ztai.8.gz", "./usr/share/doc/ztai/copyright",
+                           "./usr/share/ztai/demo/ztai-llm-server", "./usr/share/ztai/demo/agent.cjs",
+                           "./usr/share/ztai/demo/policies/demo.yaml", "./usr/share/ztai/demo/npm/package-lock.json"}) {
     EXPECT_NE(contents.find(path), std::string::npos) << path << " missing from the package:\n" << contents;
   }
   auto [conffiles, cf_rc] = run("dpkg-deb -I " + deb + " conffiles");
