@@ -42,7 +42,7 @@ const std::vector<DemoStep>& demo_steps() {
        {alert("MCP Server Read Credentials")}},
       {"a malicious adapter (a pickle) makes the model server spawn a shell", StepKind::kMalicious, Actor::kAgent,
        R"({"op":"load_adapter","path":"{adapter}"})",
-       {alert("Model Server Spawned a Shell or Interpreter"),
+       {alert("Model Server Spawned a Shell or Interpreter"), alert("Pickle Model Load then Exec or Connect"),
         block("Process policy denial", {{"policy.name", "demo-model-server"}, {"policy.rule", "exec.default"}})}},
   };
   return kSteps;
