@@ -12,6 +12,7 @@
 #include "abi/policy.h"
 #include "lib/cgroup.h"
 #include "lib/emit.h"
+#include "lib/fqdn_maps.h"
 #include "lib/policy_maps.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -74,6 +75,10 @@ static __always_inline int egress__decide(struct bpf_sock_addr *ctx, const __u8 
 	struct ztai_egress_key key = {.prefixlen = 32 + 128, .policy_slot = pol->policy_id << 1 | generation};
 	__builtin_memcpy(key.addr, addr, 16);
 	struct ztai_egress_value *v = bpf_map_lookup_elem(&ztai_egress_prefixes, &key);
+	if (v && egress__port_allowed(v, port, protocol))
+		return 1;
+	/* Addresses the workload resolved through an fqdn rule (bpf/egress_fqdn.bpf.c). */
+	v = fqdn__allowed_ports(cgroup_id, key.policy_slot, addr);
 	if (v && egress__port_allowed(v, port, protocol))
 		return 1;
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "agent/config/yaml_map.h"
+#include "agent/protocols/dns/resolv_conf.h"
 
 namespace ztai {
 namespace {
@@ -127,6 +128,30 @@ Status parse_api(YamlMap& root, ApiSettings& a) {
   return m->finish();
 }
 
+Status parse_fqdn(YamlMap& enforcement, FqdnSettings& f) {
+  auto m = enforcement.get_map("fqdn");
+  if (!m) return m.error();
+  const FqdnSettings d;
+  constexpr uint64_t kDay = 86400;
+  auto min_ttl = m->get_uint("min_ttl_seconds", d.min_ttl_seconds, 1, kDay);
+  if (!min_ttl) return min_ttl.error();
+  f.min_ttl_seconds = static_cast<uint32_t>(*min_ttl);
+  auto grace = m->get_uint("grace_seconds", d.grace_seconds, 0, kDay);
+  if (!grace) return grace.error();
+  f.grace_seconds = static_cast<uint32_t>(*grace);
+  auto resolvers = m->get_string_list("resolvers");
+  if (!resolvers) return resolvers.error();
+  YAML::Node items = m->get("resolvers");
+  for (size_t i = 0; i < resolvers->size(); i++) {
+    if (auto server = dns::parse_dns_server((*resolvers)[i]); !server) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: enforcement.fqdn.resolvers: {}", m->where(items[i]),
+                        server.error().message());
+    }
+  }
+  f.resolvers = *resolvers;
+  return m->finish();
+}
+
 Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
   auto m = root.get_map("enforcement");
   if (!m) return m.error();
@@ -154,6 +179,7 @@ Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
   auto dir = m->get_string("policies_dir", "");
   if (!dir) return dir.error();
   e.policies_dir = *dir;
+  if (Status st = parse_fqdn(*m, e.fqdn); !st) return st;
   return m->finish();
 }
 

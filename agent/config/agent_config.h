@@ -79,6 +79,15 @@ struct IdentitySettings {
   ExeHashSettings exe_hash;
 };
 
+// fqdn egress rules: addresses learnt from DNS answers in the kernel (docs/policy.md).
+struct FqdnSettings {
+  uint32_t min_ttl_seconds = 60;  // an answer's TTL counts as at least this
+  uint32_t grace_seconds = 30;    // after the TTL, for connections pooled from a cached answer
+  // Resolvers whose answers count ("ADDRESS", "IPv4:PORT", "[IPv6]:PORT"); empty: the nameservers
+  // of /etc/resolv.conf, port 53.
+  std::vector<std::string> resolvers;
+};
+
 // Enforcement of WorkloadPolicies in the kernel (docs/policy.md).
 struct EnforcementSettings {
   // WorkloadPolicy files and folders; `ztai run --policy PATH` (repeatable) replaces the list.
@@ -90,6 +99,7 @@ struct EnforcementSettings {
   // WorkloadPolicy objects from the Kubernetes API, kept here as policy files and enforced with
   // the policies while the agent reaches the API. Empty: not watched.
   std::string policies_dir;
+  FqdnSettings fqdn;
 };
 
 // TLS plaintext capture (docs/tls-capture.md).

@@ -9,11 +9,14 @@
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 
+#include "agent/common/log.h"
+
 namespace ztai::enforce {
 
 EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
   return {programs.program_fd("egress_connect4"), programs.program_fd("egress_connect6"),
-          programs.program_fd("egress_sendmsg4"), programs.program_fd("egress_sendmsg6")};
+          programs.program_fd("egress_sendmsg4"), programs.program_fd("egress_sendmsg6"),
+          programs.program_fd("egress_fqdn_query"), programs.program_fd("egress_fqdn_answer")};
 }
 
 Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,
@@ -31,28 +34,38 @@ Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressP
                         {programs.connect6, BPF_CGROUP_INET6_CONNECT, "connect6"},
                         {programs.sendmsg4, BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"},
                         {programs.sendmsg6, BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"}};
+  // A link, pinned with persist so that the program keeps enforcing while the agent restarts.
+  auto link = [&](int prog, bpf_attach_type type, const char* name) -> Result<int> {
+    int fd = bpf_link_create(prog, cg, type, nullptr);
+    if (fd < 0) {
+      return make_error(ErrorCode::kKernel, "{}: attaching cgroup/{} failed: {}", cgroup_dir, name, strerror(errno));
+    }
+    self->links_.push_back(fd);
+    if (pins && pins->persist()) {
+      bpf_prog_info info{};
+      __u32 len = sizeof(info);
+      bpf_obj_get_info_by_fd(prog, &info, &len);
+      if (Status s = pins->pin_link(fd, fmt::format("{}-{}", name, info.name)); !s) return s.error();
+    }
+    return fd;
+  };
   for (const Hook& h : hooks) {
     if (h.prog < 0) {
       close(cg);
       return make_error(ErrorCode::kUnsupported, "the egress {} program is not loaded (cgroup_sock_addr missing)",
                         h.name);
     }
-    int link = bpf_link_create(h.prog, cg, h.type, nullptr);
-    if (link < 0) {
-      int err = errno;
+    if (auto l = link(h.prog, h.type, h.name); !l) {
       close(cg);
-      return make_error(ErrorCode::kKernel, "{}: attaching cgroup/{} failed: {}", cgroup_dir, h.name, strerror(err));
+      return l.error();
     }
-    self->links_.push_back(link);
-    if (pins && pins->persist()) {
-      bpf_prog_info info{};
-      __u32 len = sizeof(info);
-      bpf_obj_get_info_by_fd(h.prog, &info, &len);
-      if (Status s = pins->pin_link(link, fmt::format("{}-{}", h.name, info.name)); !s) {
-        close(cg);
-        return s.error();
-      }
-    }
+  }
+  // Without them fqdn rules allow nothing, which the policy status says (assess_policy).
+  if (programs.fqdn_query >= 0 && programs.fqdn_answer >= 0) {
+    auto query = link(programs.fqdn_query, BPF_CGROUP_INET_EGRESS, "skb_egress");
+    auto answer = query ? link(programs.fqdn_answer, BPF_CGROUP_INET_INGRESS, "skb_ingress") : query;
+    self->fqdn_ = query && answer;
+    if (!self->fqdn_) log::warn("{}; fqdn rules allow nothing", (query ? answer : query).error().message());
   }
   close(cg);
   return self;

@@ -18,6 +18,8 @@ struct EgressProgramFds {
   int connect6 = -1;
   int sendmsg4 = -1;
   int sendmsg6 = -1;
+  int fqdn_query = -1;   // cgroup_skb egress/ingress pair of fqdn rules; -1 when not loaded
+  int fqdn_answer = -1;
 };
 
 EgressProgramFds egress_program_fds(const BpfPrograms& programs);
@@ -33,11 +35,14 @@ class CgroupAttachment {
 
   const std::string& cgroup_dir() const { return cgroup_dir_; }
   const std::vector<int>& link_fds() const { return links_; }
+  // The DNS answer programs of fqdn rules are attached too.
+  bool fqdn() const { return fqdn_; }
 
  private:
   explicit CgroupAttachment(std::string dir) : cgroup_dir_(std::move(dir)) {}
   std::string cgroup_dir_;
   std::vector<int> links_;
+  bool fqdn_ = false;
 };
 
 }  // namespace ztai::enforce

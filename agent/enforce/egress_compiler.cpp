@@ -46,6 +46,14 @@ uint8_t protocol_number(policy::Protocol p) {
 
 }  // namespace
 
+std::vector<ztai_port_range> port_ranges(const policy::EgressRule& rule, uint16_t index) {
+  std::vector<policy::PortRange> ports = rule.ports;
+  if (ports.empty()) ports.push_back({0, 65535});
+  std::vector<ztai_port_range> out;
+  for (const policy::PortRange& r : ports) out.push_back({r.first, r.last, protocol_number(rule.protocol), 0, index});
+  return out;
+}
+
 Result<std::vector<EgressPrefix>> compile_egress(const policy::WorkloadPolicy& p) {
   struct Own {
     std::vector<ztai_port_range> ranges;
@@ -61,11 +69,8 @@ Result<std::vector<EgressPrefix>> compile_egress(const policy::WorkloadPolicy& p
     Own& o = own[key];
     if (!o.first_rule) o.first_rule = &rule;
     if (!is_v4(key.first, key.second) && contains(key.first, key.second, v4_all, kMappedLen)) v6_covers_v4 = true;
-    std::vector<policy::PortRange> ports = rule.ports;
-    if (ports.empty()) ports.push_back({0, 65535});
-    for (const policy::PortRange& r : ports) {
-      o.ranges.push_back({r.first, r.last, protocol_number(rule.protocol), 0, static_cast<uint16_t>(i)});
-    }
+    std::vector<ztai_port_range> ranges = port_ranges(rule, static_cast<uint16_t>(i));
+    o.ranges.insert(o.ranges.end(), ranges.begin(), ranges.end());
   }
   // An IPv6 rule wide enough to contain ::ffff:0:0/96 must not allow IPv4: give IPv4 its own
   // entry, which only IPv4 rules lend ports to.

@@ -22,6 +22,9 @@ struct EgressPrefix {
 // Fails, naming the rule, when more port ranges apply to one prefix than the kernel entry holds.
 Result<std::vector<EgressPrefix>> compile_egress(const policy::WorkloadPolicy& p);
 
+// The kernel's port ranges of one egress.allow rule (no ports: all), tagged with its index.
+std::vector<ztai_port_range> port_ranges(const policy::EgressRule& rule, uint16_t index);
+
 // The trie key of a prefix for a policy in a generation slot.
 ztai_egress_key egress_key(const EgressPrefix& prefix, uint32_t policy_id, uint32_t generation);
 

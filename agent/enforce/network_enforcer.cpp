@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "agent/enforce/egress_compiler.h"
+#include "agent/enforce/fqdn_compiler.h"
 
 namespace ztai::enforce {
 
@@ -39,8 +40,10 @@ PolicyStatus assess_policy(const policy::WorkloadPolicy& p, const EnforceEnviron
     partial("cgroup v1 only: on this hybrid host containers of cgroupfs-driver runtimes share one cgroup v2 "
             "directory, which the kernel cannot tell apart");
   }
-  if (std::any_of(p.egress.allow.begin(), p.egress.allow.end(), [](const auto& r) { return r.fqdn.has_value(); })) {
-    partial("fqdn rules are not enforced: their names allow no address, so traffic they allow is denied");
+  if (!env.fqdn &&
+      std::any_of(p.egress.allow.begin(), p.egress.allow.end(), [](const auto& r) { return r.fqdn.has_value(); })) {
+    partial("fqdn rules are not enforced: the DNS answer programs (cgroup_skb) are not attached, so their names "
+            "allow no address and traffic they allow is denied");
   }
   if (p.ingress.present) partial("ingress rules (segmentation) are not enforced");
   if (!env.inherit) partial("cgroups made after the policy load are covered only at the next reload");
@@ -72,10 +75,15 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
   uint32_t next = *current ^ 1;
   // A previous apply that failed half-way may have left entries in the idle slot.
   if (auto st = maps_.clear_generation(next); !st) return st.error();
+  if (fqdn_) {
+    if (auto st = fqdn_->clear_generation(next); !st) return st.error();
+  }
   auto fail = [&](const Error& e) -> Error {
     (void)maps_.clear_generation(next);
+    if (fqdn_) (void)fqdn_->clear_generation(next);
     return e;
   };
+  if (auto st = put_fqdn(policies, next); !st) return fail(st.error());
   for (size_t i = 0; i < policies.size(); i++) {
     uint32_t id = static_cast<uint32_t>(i + 1);
     for (const EgressPrefix& e : compiled[i]) {
@@ -104,14 +112,41 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
   // Programs that read the old generation before the flip may still be running; their records
   // keep their names because slots_[current] is replaced only by the next apply.
   if (auto st = maps_.clear_generation(*current); !st) return st.error();
+  if (fqdn_) {
+    if (auto st = fqdn_->clear_generation(*current); !st) return st.error();
+  }
   std::lock_guard lock(mutex_);
   status_ = status;
   return status;
 }
 
+Status NetworkEnforcer::put_fqdn(const std::vector<policy::WorkloadPolicy>& policies, uint32_t generation) {
+  if (!fqdn_) return {};
+  for (size_t i = 0; i < policies.size(); i++) {
+    std::string sig = fqdn_signature(policies[i]);
+    if (sig.empty()) continue;
+    auto names = compile_fqdn(policies[i]);
+    if (!names) return names.error();
+    auto it = fqdn_set_ids_.try_emplace(sig, static_cast<uint32_t>(fqdn_set_ids_.size() + 1)).first;
+    uint32_t id = static_cast<uint32_t>(i + 1);
+    for (const FqdnName& n : *names) {
+      ztai_egress_value v{};
+      v.count = static_cast<uint32_t>(n.ranges.size());
+      std::copy(n.ranges.begin(), n.ranges.end(), v.ranges);
+      if (auto st = fqdn_->put_name(fqdn_key(n, id, generation), v); !st) return st;
+    }
+    if (auto st = fqdn_->put_set(id << 1 | (generation & 1), it->second); !st) return st;
+  }
+  return {};
+}
+
 Status NetworkEnforcer::clear() {
   if (auto st = maps_.clear_generation(0); !st) return st;
   if (auto st = maps_.clear_generation(1); !st) return st;
+  if (fqdn_) {
+    if (auto st = fqdn_->clear_generation(0); !st) return st;
+    if (auto st = fqdn_->clear_generation(1); !st) return st;
+  }
   std::lock_guard lock(mutex_);
   status_.clear();
   return {};

@@ -3,13 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "agent/common/result.h"
 #include "agent/enforce/egress_maps.h"
+#include "agent/enforce/fqdn_maps.h"
 #include "agent/policy/selector.h"
 #include "agent/policy/workload_policy.h"
 
@@ -33,6 +36,7 @@ struct EnforceEnvironment {
   bool inherit = true;         // the kernel copies policies to new cgroups (egress_inherit family)
   bool kubernetes = false;     // pod metadata is available
   bool hybrid_cgroups = false; // cgroup v1 hierarchies next to v2: cgroupfs containers share v2 cgroups
+  bool fqdn = true;            // the DNS answer programs (cgroup_skb) are attached with the egress ones
 };
 
 // How fully a policy can be enforced here; pure, so every reason is unit-tested.
@@ -48,6 +52,8 @@ struct DenialNames {
 class NetworkEnforcer {
  public:
   explicit NetworkEnforcer(EgressMaps maps) : maps_(maps) {}
+  // From now on, apply() also writes the policies' fqdn rules.
+  void enable_fqdn(FqdnMaps maps) { fqdn_ = maps; }
 
   // Compiles every policy, writes them into the idle generation slot, flips, and clears the old
   // slot. On a compile or map error the running generation stays in force, untouched.
@@ -59,12 +65,17 @@ class NetworkEnforcer {
   DenialNames describe(uint32_t generation, uint32_t policy_id, uint16_t rule) const;
   std::vector<PolicyStatus> status() const;
   EgressMaps& maps() { return maps_; }
+  std::optional<FqdnMaps>& fqdn_maps() { return fqdn_; }
 
  private:
   struct Loaded {
     std::vector<policy::WorkloadPolicy> policies;  // policy_id - 1
   };
+  Status put_fqdn(const std::vector<policy::WorkloadPolicy>& policies, uint32_t generation);
+
   EgressMaps maps_;
+  std::optional<FqdnMaps> fqdn_;
+  std::map<std::string, uint32_t> fqdn_set_ids_;  // by fqdn_signature: stable across reloads
   mutable std::mutex mutex_;
   std::shared_ptr<const Loaded> slots_[2];
   std::vector<PolicyStatus> status_;

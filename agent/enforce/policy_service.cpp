@@ -37,12 +37,43 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   self->attachment_ = std::move(*att);
   self->env_.attached = true;
   log::info("network enforcement attached at {}", s.root_cgroup);
+  FqdnMapFds fqdn{programs.map_fd("ztai_fqdn_names"), programs.map_fd("ztai_fqdn_sets"),
+                  programs.map_fd("ztai_fqdn_allowed"), programs.map_fd("ztai_dns_resolvers"),
+                  programs.map_fd("ztai_fqdn_config"), programs.map_fd("ztai_fqdn_counters")};
+  self->env_.fqdn = self->attachment_->fqdn() && fqdn.valid();
+  if (self->env_.fqdn) {
+    FqdnMaps maps(fqdn);
+    constexpr uint64_t kSecond = 1'000'000'000ull;
+    // A resolver that has not answered in 30 s has given up (resolv.conf timeouts are seconds).
+    FqdnTimes times{s.fqdn.min_ttl_seconds * kSecond, s.fqdn.grace_seconds * kSecond, 30 * kSecond};
+    if (Status st = maps.set_times(times); !st) return st.error();
+    self->enforcer_.enable_fqdn(maps);
+    self->update_resolvers();
+  }
   if (Status st = self->resolve_and_apply(true); !st) return st.error();
 
   self->reloads_ = &metrics.counter("ztai_policy_reloads_total", "Policy loads (start-up, file changes, SIGHUP)");
   self->reload_errors_ =
       &metrics.counter("ztai_policy_reload_errors_total", "Policy reloads refused (the running policies stay)");
   PolicyService* raw = self.get();
+  if (self->env_.fqdn) {
+    metrics.add_collector([raw](std::vector<MetricSample>& out) {
+      auto c = raw->enforcer_.fqdn_maps()->counters();
+      if (!c) return;
+      static constexpr std::pair<int, const char*> kResults[] = {
+          {ZTAI_FQDN_QUERIES, "query"},   {ZTAI_FQDN_ANSWERS, "answer"},     {ZTAI_FQDN_FORGED, "forged"},
+          {ZTAI_FQDN_UNMATCHED, "unmatched"}, {ZTAI_FQDN_MALFORMED, "malformed"}};
+      for (const auto& [index, result] : kResults) {
+        out.push_back({"ztai_fqdn_dns_messages_total",
+                       "DNS messages of governed workloads read by the kernel: queries recorded, answers that "
+                       "matched their query, forged answers (wrong resolver or no query: allowed nothing), answered "
+                       "names no fqdn rule matches, unreadable messages",
+                       MetricKind::kCounter, {{"result", result}}, static_cast<double>((*c)[index])});
+      }
+      out.push_back({"ztai_fqdn_addresses_allowed_total", "Addresses allowed (or refreshed) by DNS answers",
+                     MetricKind::kCounter, {}, static_cast<double>((*c)[ZTAI_FQDN_ALLOWED])});
+    });
+  }
   metrics.add_collector([raw](std::vector<MetricSample>& out) {
     for (const PolicyStatus& p : raw->status()) {
       // An info metric: the state and, when not fully enforced, why, for `ztai status` and alerting.
@@ -121,9 +152,46 @@ Status PolicyService::resolve_and_apply(bool log_status) {
   return {};
 }
 
+void PolicyService::update_resolvers() {
+  std::vector<dns::DnsServer> wanted;
+  for (const std::string& text : settings_.fqdn.resolvers) wanted.push_back(*dns::parse_dns_server(text));
+  if (settings_.fqdn.resolvers.empty()) {
+    auto listed = dns::read_nameservers(settings_.resolv_conf);
+    if (!listed) {
+      log::warn("fqdn rules: {}; the trusted resolvers stay as they were", listed.error().message());
+      return;
+    }
+    wanted = std::move(*listed);
+  }
+  if (wanted == resolvers_) return;
+  if (Status st = enforcer_.fqdn_maps()->set_resolvers(wanted); !st) {
+    log::error("fqdn rules: the trusted resolvers could not be written: {}", st.error().message());
+    return;
+  }
+  resolvers_ = std::move(wanted);
+  std::vector<std::string> names;
+  for (const dns::DnsServer& r : resolvers_) names.push_back(r.str());
+  if (resolvers_.empty()) {
+    log::warn("fqdn rules: no trusted DNS resolver (enforcement.fqdn.resolvers and {} name none): fqdn rules allow "
+              "nothing", settings_.resolv_conf);
+  } else {
+    log::info("fqdn rules: answers count from {}", fmt::join(names, ", "));
+  }
+}
+
 void PolicyService::tick(uint64_t now_boot_ns, bool force_reload) {
   if (!force_reload && now_boot_ns < next_scan_ns_) return;
   next_scan_ns_ = now_boot_ns + settings_.rescan_interval_ms * 1'000'000ull;
+  if (env_.fqdn) {
+    update_resolvers();
+    // Expired addresses deny already; removing them leaves the LRU room for live ones.
+    if (now_boot_ns >= next_sweep_ns_) {
+      next_sweep_ns_ = now_boot_ns + 30'000'000'000ull;
+      if (auto swept = enforcer_.fqdn_maps()->sweep(now_boot_ns); !swept) {
+        log::warn("fqdn rules: sweeping expired addresses failed: {}", swept.error().message());
+      }
+    }
+  }
   bool reload = force_reload || files_signature() != signature_;
   if (reload) {
     std::vector<policy::WorkloadPolicy> previous = policies_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/common/result.h"
+#include "agent/config/agent_config.h"
 #include "agent/enforce/cgroup_attachment.h"
 #include "agent/enforce/network_enforcer.h"
 #include "agent/enforce/process_enforcer.h"
@@ -28,6 +29,8 @@ struct PolicyServiceSettings {
   bool hybrid_cgroups = false;
   uint32_t rescan_interval_ms = 2000;  // file changes and new workloads are looked for this often
   EnforcementPins* pins = nullptr;     // the attachment's links are pinned there (enforcement.persist)
+  FqdnSettings fqdn{};
+  std::string resolv_conf = "/etc/resolv.conf";  // the resolvers when fqdn.resolvers is empty
 };
 
 class PolicyService {
@@ -54,6 +57,8 @@ class PolicyService {
   Status load_files();
   Status resolve_and_apply(bool log_status);
   std::string files_signature() const;
+  // The trusted resolvers into the kernel when they changed (resolv.conf is re-read).
+  void update_resolvers();
 
   PolicyServiceSettings settings_;
   NetworkEnforcer enforcer_;
@@ -65,6 +70,8 @@ class PolicyService {
   std::string signature_;
   std::map<uint64_t, size_t> applied_targets_;
   uint64_t next_scan_ns_ = 0;
+  uint64_t next_sweep_ns_ = 0;
+  std::vector<dns::DnsServer> resolvers_;
   Counter* reloads_ = nullptr;
   Counter* reload_errors_ = nullptr;
 };

@@ -241,6 +241,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     bool hybrid = mounts_now && has_cgroup_v1_mounts(*mounts_now);
     enforce::PolicyServiceSettings policy_settings{policy_paths, cgroup2, config.enforcement.root_cgroup, hybrid};
     policy_settings.pins = pins->get();
+    policy_settings.fqdn = config.enforcement.fqdn;
     auto started = enforce::PolicyService::start(policy_settings, **programs, (*identity)->pods(), metrics);
     if (!started) return started.error();
     policies = std::move(*started);

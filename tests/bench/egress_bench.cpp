@@ -2,11 +2,14 @@
 // visible) and TCP connect+close to a loopback listener, from a process in a cgroup of the
 // benchmark's own, with nothing attached ("no agent") and with the egress programs attached and a
 // policy of 1, 100 and 10,000 CIDR rules (the allowed destination is one of them). Needs root;
-// attaches only to its own cgroup and removes it at the end.
+// attaches only to its own cgroup and removes it at the end. The fqdn case connects to an address
+// allowed by a DNS answer (a test resolver on 127.0.0.2 answers 127.0.0.3): the prefix trie
+// misses, the learnt address allows; the DNS programs also see every packet of the connection.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,17 +25,18 @@
 #include "agent/kernel/features.h"
 #include "agent/policy/policy_parser.h"
 #include "tests/support/test_cgroup.h"
+#include "tests/support/test_resolver.h"
 
 namespace ztai {
 namespace {
 
 class Listener {
  public:
-  Listener() {
+  explicit Listener(const char* ip = "127.0.0.1") {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, ip, &a.sin_addr);
     bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     listen(fd_, 4096);
     socklen_t len = sizeof(addr_);
@@ -92,8 +96,19 @@ std::string policy_text(const std::string& cgroup, int rules, uint16_t port) {
       cgroup, allow);
 }
 
-// rules < 0: nothing loaded or attached.
-std::unique_ptr<Setup> setup(int rules, uint16_t tcp_port, benchmark::State& state) {
+// The fqdn case: the resolver, and the name rule that allows what it answers.
+std::string fqdn_policy_text(const std::string& cgroup, uint16_t resolver_port, uint16_t port) {
+  return fmt::format(
+      "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: bench }}\n"
+      "spec:\n  selector: {{ cgroup: \"{}\" }}\n  egress:\n    default: deny\n    allow:\n"
+      "      - {{ cidr: 127.0.0.2/32, ports: [{}], protocol: udp }}\n"
+      "      - {{ fqdn: \"*.models.test\", ports: [{}] }}\n",
+      cgroup, resolver_port, port);
+}
+
+// rules < 0: nothing loaded or attached. resolver: the fqdn case.
+std::unique_ptr<Setup> setup(int rules, uint16_t tcp_port, benchmark::State& state,
+                             const testing::TestResolver* resolver = nullptr) {
   auto s = std::make_unique<Setup>();
   auto mounts = read_mounts();
   std::string mount = mounts ? find_mount(*mounts, "cgroup2").value_or("") : "";
@@ -123,8 +138,22 @@ std::unique_ptr<Setup> setup(int rules, uint16_t tcp_port, benchmark::State& sta
     enforce::EgressMapFds fds{s->programs->map_fd("ztai_policy_state"), s->programs->map_fd("ztai_policy_cgroups"),
                               s->programs->map_fd("ztai_egress_prefixes"), s->programs->map_fd("ztai_quarantine")};
     s->enforcer = std::make_unique<enforce::NetworkEnforcer>(enforce::EgressMaps(fds));
-    auto parsed = policy::parse_policy_text(policy_text(s->cgroup->path().substr(mount.size()), rules, tcp_port),
-                                            "bench.yaml");
+    std::string relative = s->cgroup->path().substr(mount.size());
+    std::string text = policy_text(relative, rules, tcp_port);
+    if (resolver) {
+      const BpfPrograms& p = *s->programs;
+      enforce::FqdnMaps fqdn({p.map_fd("ztai_fqdn_names"), p.map_fd("ztai_fqdn_sets"), p.map_fd("ztai_fqdn_allowed"),
+                              p.map_fd("ztai_dns_resolvers"), p.map_fd("ztai_fqdn_config"),
+                              p.map_fd("ztai_fqdn_counters")});
+      if (!s->attachment->fqdn() || !fqdn.set_times({3600'000'000'000ull, 0, 30'000'000'000ull}) ||
+          !fqdn.set_resolvers({{*IpAddress::parse("127.0.0.2"), resolver->port()}})) {
+        state.SkipWithError("the fqdn programs or maps are not available");
+        return nullptr;
+      }
+      s->enforcer->enable_fqdn(fqdn);
+      text = fqdn_policy_text(relative, resolver->port(), tcp_port);
+    }
+    auto parsed = policy::parse_policy_text(text, "bench.yaml");
     if (!parsed) {
       state.SkipWithError(parsed.error().message().c_str());
       return nullptr;
@@ -138,6 +167,16 @@ std::unique_ptr<Setup> setup(int rules, uint16_t tcp_port, benchmark::State& sta
       return nullptr;
     }
   }
+  if (resolver) {
+    // Asked from the cgroup while this process (and the resolver's thread) is still outside it.
+    pid_t pid = s->cgroup->fork_into([&] { return testing::resolve_from("hub.models.test", resolver->port()); });
+    int status = testing::TestCgroup::wait(pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      state.SkipWithError("the test resolver did not answer");
+      if (s->enforcer) (void)s->enforcer->clear();
+      return nullptr;
+    }
+  }
   move_self(s->cgroup->path() + "/cgroup.procs");
   return s;
 }
@@ -146,6 +185,10 @@ void teardown(std::unique_ptr<Setup> s) {
   if (!s) return;
   move_self(s->home);
   if (s->enforcer) (void)s->enforcer->clear();
+  if (s->enforcer && s->enforcer->fqdn_maps()) {
+    (void)s->enforcer->fqdn_maps()->set_resolvers({});
+    (void)s->enforcer->fqdn_maps()->sweep(UINT64_MAX);
+  }
 }
 
 void BM_UdpConnect(benchmark::State& state) {
@@ -173,6 +216,38 @@ void BM_TcpConnect(benchmark::State& state) {
   }
   teardown(std::move(s));
 }
+
+// A TCP connect to an address a DNS answer allowed (a policy of a resolver rule and one fqdn rule).
+void BM_TcpConnectFqdn(benchmark::State& state) {
+  Listener l("127.0.0.3");
+  testing::TestResolver resolver(3600);
+  auto s = setup(0, ntohs(l.addr().sin_port), state, &resolver);
+  if (!s) return;
+  sockaddr_in dst = l.addr();
+  for (auto _ : state) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
+    close(fd);
+  }
+  teardown(std::move(s));
+}
+
+void BM_UdpConnectFqdn(benchmark::State& state) {
+  Listener l("127.0.0.3");
+  testing::TestResolver resolver(3600);
+  auto s = setup(0, ntohs(l.addr().sin_port), state, &resolver);
+  if (!s) return;
+  sockaddr_in dst = l.addr();
+  for (auto _ : state) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
+    close(fd);
+  }
+  teardown(std::move(s));
+}
+
+BENCHMARK(BM_UdpConnectFqdn)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcpConnectFqdn)->Repetitions(5)->ReportAggregatesOnly(true);
 
 // -1: no agent; then the number of rules in the policy.
 BENCHMARK(BM_UdpConnect)->Arg(-1)->Arg(1)->Arg(100)->Arg(10000)->Repetitions(5)->ReportAggregatesOnly(true);

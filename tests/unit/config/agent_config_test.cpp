@@ -69,6 +69,25 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->enforcement.root_cgroup, d.enforcement.root_cgroup);
   EXPECT_EQ(shipped->enforcement.persist, d.enforcement.persist);
   EXPECT_EQ(shipped->enforcement.pin_root, d.enforcement.pin_root);
+  EXPECT_EQ(shipped->enforcement.fqdn.min_ttl_seconds, d.enforcement.fqdn.min_ttl_seconds);
+  EXPECT_EQ(shipped->enforcement.fqdn.grace_seconds, d.enforcement.fqdn.grace_seconds);
+  EXPECT_EQ(shipped->enforcement.fqdn.resolvers, d.enforcement.fqdn.resolvers);
+}
+
+TEST(AgentConfig, FqdnSettings) {
+  auto c = parse("enforcement:\n  fqdn:\n    min_ttl_seconds: 1\n    grace_seconds: 0\n"
+                 "    resolvers: [10.96.0.10, \"127.0.0.53:53\", \"[fd00::a]:5353\"]\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->enforcement.fqdn.min_ttl_seconds, 1u);
+  EXPECT_EQ(c->enforcement.fqdn.grace_seconds, 0u);
+  EXPECT_EQ(c->enforcement.fqdn.resolvers.size(), 3u);
+  auto bad = parse("enforcement:\n  fqdn:\n    resolvers: [10.0.0.1, \"resolver.local\"]\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find(":3:"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("enforcement.fqdn.resolvers: DNS server 'resolver.local' is not an IP address"),
+            std::string::npos)
+      << bad.error().message();
+  EXPECT_FALSE(parse("enforcement:\n  fqdn:\n    min_ttl_seconds: 0\n"));
 }
 
 TEST(AgentConfig, EnforcementSettings) {
