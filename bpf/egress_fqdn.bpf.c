@@ -261,7 +261,7 @@ static __always_inline struct ztai_egress_value *fqdn__match(struct fqdn_scratch
 }
 
 SEC("cgroup_skb/egress")
-int egress_fqdn_query(struct __sk_buff *skb)
+int fqdn_query(struct __sk_buff *skb)
 {
 	struct fqdn_datagram d;
 
@@ -361,7 +361,7 @@ static long fqdn__answer(__u32 index, struct fqdn_answers *a)
 }
 
 SEC("cgroup_skb/ingress")
-int egress_fqdn_answer(struct __sk_buff *skb)
+int fqdn_answer(struct __sk_buff *skb)
 {
 	struct fqdn_datagram d;
 

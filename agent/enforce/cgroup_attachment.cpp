@@ -16,7 +16,7 @@ namespace ztai::enforce {
 EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
   return {programs.program_fd("egress_connect4"), programs.program_fd("egress_connect6"),
           programs.program_fd("egress_sendmsg4"), programs.program_fd("egress_sendmsg6"),
-          programs.program_fd("egress_fqdn_query"), programs.program_fd("egress_fqdn_answer")};
+          programs.program_fd("fqdn_query"), programs.program_fd("fqdn_answer")};
 }
 
 Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,

@@ -201,7 +201,7 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
        {skel->progs.egress_connect4, skel->progs.egress_connect6, skel->progs.egress_sendmsg4,
         skel->progs.egress_sendmsg6}},
       // DNS answers allow the addresses of fqdn rules; attached with the egress programs.
-      {"egress_fqdn", "cgroup_skb", false, {skel->progs.egress_fqdn_query, skel->progs.egress_fqdn_answer}},
+      {"egress_fqdn", "cgroup_skb", false, {skel->progs.fqdn_query, skel->progs.fqdn_answer}},
       // New cgroups take the policy of their parent in the kernel.
       {"egress_inherit", "tp_btf", false, {skel->progs.egress_cgroup_mkdir, skel->progs.egress_cgroup_rmdir}},
       {"blindspot", "tracepoint", false,
