@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
-#include "tests/support/capture_exporter.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 
 namespace ztai {
 namespace {
 
-using Capture = testing::CaptureExporter;
+using testing::PipelineHarness;
 using testing::record_field;
 
 
@@ -44,39 +44,32 @@ Event connect_to(uint64_t at_ns, const char* address) {
 }
 
 TEST(EventProcessorDns, ConnectCarriesTheNamesOfEarlierAnswers) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({true, "host"}, table, output, clock, metrics);
+  PipelineHarness h(true);
 
-  proc.on_event(connect_to(1'000, "127.0.0.88"));  // before any answer: no names
-  proc.on_event(dns_answer(2'000, "api.model.test", "127.0.0.88"));
+  h.proc.on_event(connect_to(1'000, "127.0.0.88"));  // before any answer: no names
+  h.proc.on_event(dns_answer(2'000, "api.model.test", "127.0.0.88"));
   DnsPayload broken;
   broken.client = *IpAddress::parse("127.0.0.1");
   broken.server = *IpAddress::parse("127.0.0.53");
   broken.parse_error = "DNS message truncated";
-  proc.on_event(Event{EventHeader{EventType::kDns, 3'000, 10, 0, ProcKey{10, 1}, 5}, broken});
-  proc.on_event(connect_to(4'000, "127.0.0.88"));
-  proc.on_event(connect_to(5'000, "127.0.0.89"));
-  output.stop();
+  h.proc.on_event(Event{EventHeader{EventType::kDns, 3'000, 10, 0, ProcKey{10, 1}, 5}, broken});
+  h.proc.on_event(connect_to(4'000, "127.0.0.88"));
+  h.proc.on_event(connect_to(5'000, "127.0.0.89"));
+  h.finish();
 
-  ASSERT_EQ(records.size(), 5u);
-  EXPECT_EQ(record_field(records[0], "net.dns.names"), FieldValue(std::vector<std::string>{}));
-  EXPECT_EQ(record_field(records[1], "evt.type"), FieldValue(std::string("dns")));
-  EXPECT_EQ(record_field(records[1], "net.dns.query"), FieldValue(std::string("api.model.test")));
-  EXPECT_EQ(record_field(records[1], "net.dns.answers"), FieldValue(std::vector<std::string>{"127.0.0.88"}));
-  EXPECT_EQ(record_field(records[2], "net.dns.error"), FieldValue(std::string("DNS message truncated")));
-  EXPECT_EQ(record_field(records[2], "net.dns.query"), FieldValue());
-  EXPECT_EQ(record_field(records[3], "evt.type"), FieldValue(std::string("connect")));
-  EXPECT_EQ(record_field(records[3], "net.dip"), FieldValue(std::string("127.0.0.88")));
-  EXPECT_EQ(record_field(records[3], "net.dns.names"), FieldValue(std::vector<std::string>{"api.model.test"}));
-  EXPECT_EQ(record_field(records[4], "net.dns.names"), FieldValue(std::vector<std::string>{}));
-  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "dns"}}), 2);
-  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "connect"}}), 3);
+  ASSERT_EQ(h.records.size(), 5u);
+  EXPECT_EQ(record_field(h.records[0], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(record_field(h.records[1], "evt.type"), FieldValue(std::string("dns")));
+  EXPECT_EQ(record_field(h.records[1], "net.dns.query"), FieldValue(std::string("api.model.test")));
+  EXPECT_EQ(record_field(h.records[1], "net.dns.answers"), FieldValue(std::vector<std::string>{"127.0.0.88"}));
+  EXPECT_EQ(record_field(h.records[2], "net.dns.error"), FieldValue(std::string("DNS message truncated")));
+  EXPECT_EQ(record_field(h.records[2], "net.dns.query"), FieldValue());
+  EXPECT_EQ(record_field(h.records[3], "evt.type"), FieldValue(std::string("connect")));
+  EXPECT_EQ(record_field(h.records[3], "net.dip"), FieldValue(std::string("127.0.0.88")));
+  EXPECT_EQ(record_field(h.records[3], "net.dns.names"), FieldValue(std::vector<std::string>{"api.model.test"}));
+  EXPECT_EQ(record_field(h.records[4], "net.dns.names"), FieldValue(std::vector<std::string>{}));
+  EXPECT_EQ(h.metrics.value("ztai_events_total", {{"type", "dns"}}), 2);
+  EXPECT_EQ(h.metrics.value("ztai_events_total", {{"type", "connect"}}), 3);
 }
 
 }  // namespace

@@ -3,14 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
-#include "agent/rules/rule_compiler.h"
-#include "tests/support/capture_exporter.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 #include "tests/unit/protocols/protocol_fixtures.h"
 
 namespace ztai {
 namespace {
 
-using Capture = testing::CaptureExporter;
+using testing::PipelineHarness;
 using testing::record_field;
 
 const char* kRules = R"(
@@ -31,41 +30,23 @@ const char* kRules = R"(
   priority: CRITICAL
 )";
 
-std::shared_ptr<const rules::RuleSet> compile(const std::string& yaml) {
-  rules::Diagnostics diags;
-  rules::RuleDocument doc;
-  doc.add_text(yaml, "t.yaml", diags);
-  auto set = rules::compile_rules(doc, builtin_fields(), diags);
-  EXPECT_TRUE(set) << diags.errors_text();
-  return set;
-}
-
 TEST(EventProcessorLlm, StreamChunksRaiseAlertsAndEventRecords) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({true, "host"}, table, output, clock, metrics);
-  rules::RuleSetHandoff handoff;
-  handoff.publish(compile(kRules));
-  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics);
+  PipelineHarness h(true);
+  h.use_rules(kRules);
 
   std::string req = testing::fixture("openai_chat_stream.request");
   std::string resp = testing::fixture("openai_chat_stream.response");
-  for (size_t i = 0; i < req.size(); i += 100) proc.on_chunk(testing::chunk(1, ChunkDirection::kEgress, req.substr(i, 100), 10 + i));
+  for (size_t i = 0; i < req.size(); i += 100) h.proc.on_chunk(testing::chunk(1, ChunkDirection::kEgress, req.substr(i, 100), 10 + i));
   for (size_t i = 0; i < resp.size(); i += 100) {
-    proc.on_chunk(testing::chunk(1, ChunkDirection::kIngress, resp.substr(i, 100), 5000 + i));
+    h.proc.on_chunk(testing::chunk(1, ChunkDirection::kIngress, resp.substr(i, 100), 5000 + i));
   }
   std::string mcp = testing::fixture("mcp_stdio_client.jsonl");
-  proc.on_chunk(testing::chunk(2, ChunkDirection::kEgress, mcp, 9000, ChunkTransport::kPipe));
-  proc.on_stream_end(2, EventHeader{});
-  output.stop();
+  h.proc.on_chunk(testing::chunk(2, ChunkDirection::kEgress, mcp, 9000, ChunkTransport::kPipe));
+  h.proc.on_stream_end(2, EventHeader{});
+  h.finish();
 
   std::vector<const Record*> alerts, events;
-  for (const Record& r : records) (r.kind == RecordKind::kAlert ? alerts : events).push_back(&r);
+  for (const Record& r : h.records) (r.kind == RecordKind::kAlert ? alerts : events).push_back(&r);
   ASSERT_EQ(alerts.size(), 3u);
   EXPECT_EQ(alerts[0]->rule, "GPT-4o prompt");
   EXPECT_NE(alerts[0]->output.find("prompt=You are a helpful assistant.\nWhat's the weather like in Boston today?"),
@@ -87,7 +68,7 @@ TEST(EventProcessorLlm, StreamChunksRaiseAlertsAndEventRecords) {
   EXPECT_EQ(record_field(*events[5], "mcp.tool.name"), FieldValue(std::string("read_file")));
   EXPECT_EQ(record_field(*events[5], "mcp.transport"), FieldValue(std::string("pipe")));
   // The key never appears: not in fields, not in outputs.
-  for (const Record& r : records) {
+  for (const Record& r : h.records) {
     EXPECT_EQ(r.output.find("Zx8mQ2vLr5TnW9yK"), std::string::npos);
     for (const auto& [name, value] : r.fields) {
       if (const auto* s = std::get_if<std::string>(&value)) {
@@ -95,9 +76,9 @@ TEST(EventProcessorLlm, StreamChunksRaiseAlertsAndEventRecords) {
       }
     }
   }
-  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "llm_request"}}), 1);
-  EXPECT_EQ(metrics.value("ztai_events_total", {{"type", "mcp_message"}}), 5);
-  EXPECT_EQ(metrics.value("ztai_stream_bytes_total"), static_cast<double>(req.size() + resp.size() + mcp.size()));
+  EXPECT_EQ(h.metrics.value("ztai_events_total", {{"type", "llm_request"}}), 1);
+  EXPECT_EQ(h.metrics.value("ztai_events_total", {{"type", "mcp_message"}}), 5);
+  EXPECT_EQ(h.metrics.value("ztai_stream_bytes_total"), static_cast<double>(req.size() + resp.size() + mcp.size()));
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
-#include "tests/support/capture_exporter.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 
 namespace ztai {
 namespace {
 
+using testing::PipelineHarness;
 using testing::record_field;
 
 Event denial(bool audit) {
@@ -24,28 +25,21 @@ Event denial(bool audit) {
 }
 
 TEST(EventProcessorPolicy, EachDenialIsAnAlertNamingPolicyRuleAndDestination) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<testing::CaptureExporter>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({false, "host"}, table, output, clock, metrics);
+  PipelineHarness h(false);
   std::vector<uint32_t> asked;
-  proc.use_denial_names([&](NetDenialPayload& d) {
+  h.proc.use_denial_names([&](NetDenialPayload& d) {
     asked.push_back(d.policy_id);
     d.policy_name = "model-server";
     d.rule_name = "egress.default";
     d.mode = d.audit ? "audit" : "enforce";
   });
-  proc.on_event(denial(false));
-  proc.on_event(denial(true));
-  output.stop();
+  h.proc.on_event(denial(false));
+  h.proc.on_event(denial(true));
+  h.finish();
 
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(h.records.size(), 2u);
   EXPECT_EQ(asked, (std::vector<uint32_t>{1, 1}));
-  const Record& r = records[0];
+  const Record& r = h.records[0];
   EXPECT_EQ(r.kind, RecordKind::kAlert);
   EXPECT_EQ(r.rule, "Network policy denial");
   EXPECT_EQ(r.priority, Priority::kWarning);
@@ -61,10 +55,10 @@ TEST(EventProcessorPolicy, EachDenialIsAnAlertNamingPolicyRuleAndDestination) {
                           "rule=egress.default"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(records[1].priority, Priority::kNotice);
-  EXPECT_EQ(record_field(records[1], "policy.action"), FieldValue(std::string("audit")));
-  EXPECT_EQ(record_field(records[1], "policy.mode"), FieldValue(std::string("audit")));
-  EXPECT_EQ(metrics.value("ztai_policy_denial_alerts_total"), 2);
+  EXPECT_EQ(h.records[1].priority, Priority::kNotice);
+  EXPECT_EQ(record_field(h.records[1], "policy.action"), FieldValue(std::string("audit")));
+  EXPECT_EQ(record_field(h.records[1], "policy.mode"), FieldValue(std::string("audit")));
+  EXPECT_EQ(h.metrics.value("ztai_policy_denial_alerts_total"), 2);
 }
 
 }  // namespace

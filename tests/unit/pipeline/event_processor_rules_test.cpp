@@ -2,22 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "agent/pipeline/event_processor.h"
-#include "tests/support/capture_exporter.h"
-#include "agent/rules/rule_compiler.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 
 namespace ztai {
 namespace {
 
-using Capture = testing::CaptureExporter;
-
-std::shared_ptr<const rules::RuleSet> compile(const std::string& yaml) {
-  rules::Diagnostics diags;
-  rules::RuleDocument doc;
-  doc.add_text(yaml, "t.yaml", diags);
-  auto set = rules::compile_rules(doc, builtin_fields(), diags);
-  EXPECT_TRUE(set) << diags.errors_text();
-  return set;
-}
+using testing::PipelineHarness;
 
 const char* kEchoRule = R"(
 - rule: Echo run
@@ -37,28 +27,19 @@ Event exec_event(ProcKey key, ProcKey parent, uint64_t t, std::string file, std:
 }
 
 TEST(EventProcessorRules, AlertsCarryTheRenderedOutputAndFieldsAndReloadsSwapBetweenEvents) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({false, "host"}, table, output, clock, metrics);
-  rules::RuleSetHandoff handoff;
-  handoff.publish(compile(kEchoRule));
-  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics);
+  PipelineHarness h(false);
+  h.use_rules(kEchoRule);
 
   ProcKey shell{10, 100}, echo{11, 200}, echo2{12, 300};
-  proc.on_event(exec_event(shell, {}, 1, "/bin/bash", {"bash"}));
-  proc.on_event(exec_event(echo, shell, 2, "/bin/echo", {"/bin/echo", "hello"}));
+  h.proc.on_event(exec_event(shell, {}, 1, "/bin/bash", {"bash"}));
+  h.proc.on_event(exec_event(echo, shell, 2, "/bin/echo", {"/bin/echo", "hello"}));
   // A reload: the next event is evaluated against the new set only.
-  handoff.publish(compile(std::string(kEchoRule) + "- rule: Echo run\n  enabled: false\n"));
-  proc.on_event(exec_event(echo2, shell, 3, "/bin/echo", {"/bin/echo", "again"}));
-  output.stop();
+  h.reload(std::string(kEchoRule) + "- rule: Echo run\n  enabled: false\n");
+  h.proc.on_event(exec_event(echo2, shell, 3, "/bin/echo", {"/bin/echo", "again"}));
+  h.finish();
 
-  ASSERT_EQ(records.size(), 1u) << "events are not emitted, the second echo ran after the rule was disabled";
-  const Record& a = records[0];
+  ASSERT_EQ(h.records.size(), 1u) << "events are not emitted, the second echo ran after the rule was disabled";
+  const Record& a = h.records[0];
   EXPECT_EQ(a.kind, RecordKind::kAlert);
   EXPECT_EQ(a.rule, "Echo run");
   EXPECT_EQ(a.priority, Priority::kNotice);
@@ -68,8 +49,8 @@ TEST(EventProcessorRules, AlertsCarryTheRenderedOutputAndFieldsAndReloadsSwapBet
   ASSERT_EQ(a.fields.size(), 4u);
   EXPECT_EQ(a.fields[0], (std::pair<std::string, FieldValue>{"proc.cmdline", std::string("echo hello")}));
   EXPECT_EQ(a.fields[3], (std::pair<std::string, FieldValue>{"proc.name", std::string("echo")}));
-  EXPECT_EQ(metrics.value("ztai_alerts_total"), 1);
-  EXPECT_EQ(metrics.value("ztai_rules_loaded"), 1);
+  EXPECT_EQ(h.metrics.value("ztai_alerts_total"), 1);
+  EXPECT_EQ(h.metrics.value("ztai_rules_loaded"), 1);
 }
 
 // A sequence rule: stateless rules alert at once; the sequence alert comes once the reorder
@@ -117,47 +98,29 @@ TEST(EventProcessorRules, SequenceAlertsWaitForTheReorderWindowAndFollowKernelTi
 }
 
 TEST(EventProcessorRules, WithEventsOnTheAlertComesBeforeTheEvent) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({true, "host"}, table, output, clock, metrics);
-  rules::RuleSetHandoff handoff;
-  handoff.publish(compile(kEchoRule));
-  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics);
-  proc.on_event(exec_event({11, 200}, {}, 1, "/bin/echo", {"echo"}));
-  output.stop();
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].kind, RecordKind::kAlert);
-  EXPECT_EQ(records[1].kind, RecordKind::kEvent);
+  PipelineHarness h(true);
+  h.use_rules(kEchoRule);
+  h.proc.on_event(exec_event({11, 200}, {}, 1, "/bin/echo", {"echo"}));
+  h.finish();
+  ASSERT_EQ(h.records.size(), 2u);
+  EXPECT_EQ(h.records[0].kind, RecordKind::kAlert);
+  EXPECT_EQ(h.records[1].kind, RecordKind::kEvent);
 }
 
 TEST(EventProcessorRules, AlertFloodsFromOneProcessAreLimited) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({false, "host"}, table, output, clock, metrics);
-  rules::RuleSetHandoff handoff;
-  handoff.publish(compile(kEchoRule));
-  proc.use_rules(handoff, rules::MatchMode::kAll, {2, 1'000'000'000}, metrics);
+  PipelineHarness h(false);
+  h.use_rules(kEchoRule, {2, 1'000'000'000});
   // A loop in one workload that starts a new echo each time, then one in another workload.
-  for (uint32_t i = 1; i <= 12; ++i) proc.on_event(exec_event({100 + i, i}, {}, i, "/bin/echo", {"echo"}));
+  for (uint32_t i = 1; i <= 12; ++i) h.proc.on_event(exec_event({100 + i, i}, {}, i, "/bin/echo", {"echo"}));
   Event elsewhere = exec_event({200, 1}, {}, 13, "/bin/echo", {"echo"});
   elsewhere.hdr.cgroup_id = 6;
-  proc.on_event(elsewhere);
-  proc.on_event(exec_event({300, 1}, {}, 2'000'000'000, "/bin/echo", {"echo"}));
-  output.stop();
-  ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(records[3].output, "echo ran (cmd=echo parent=<NA>) (10 similar alerts suppressed)");
-  EXPECT_EQ(metrics.value("ztai_alerts_suppressed_total"), 10);
-  EXPECT_EQ(metrics.value("ztai_alerts_total"), 4);
+  h.proc.on_event(elsewhere);
+  h.proc.on_event(exec_event({300, 1}, {}, 2'000'000'000, "/bin/echo", {"echo"}));
+  h.finish();
+  ASSERT_EQ(h.records.size(), 4u);
+  EXPECT_EQ(h.records[3].output, "echo ran (cmd=echo parent=<NA>) (10 similar alerts suppressed)");
+  EXPECT_EQ(h.metrics.value("ztai_alerts_suppressed_total"), 10);
+  EXPECT_EQ(h.metrics.value("ztai_alerts_total"), 4);
 }
 
 }  // namespace
