@@ -18,11 +18,13 @@
 #include "agent/protocols/dns/dns_names.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
+#include "tests/support/socket_address.h"
 
 namespace ztai {
 namespace {
 
 using testing::EventCollector;
+using testing::socket_address;
 using Bytes = std::vector<uint8_t>;
 
 constexpr const char* kResolverV4 = "127.0.0.77";
@@ -95,24 +97,6 @@ Bytes answer(const Bytes& q) {
   return r;
 }
 
-sockaddr_storage address(int family, const char* ip, uint16_t port, socklen_t& len) {
-  sockaddr_storage ss{};
-  if (family == AF_INET6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &s6->sin6_addr);
-    len = sizeof(*s6);
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &s4->sin_addr);
-    len = sizeof(*s4);
-  }
-  return ss;
-}
-
 uint16_t local_port(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
@@ -127,7 +111,7 @@ class UdpResolver {
   UdpResolver(int family, const char* ip) {
     fd_ = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     socklen_t len;
-    sockaddr_storage a = address(family, ip, 53, len);
+    sockaddr_storage a = socket_address(family, ip, 53, len);
     ok_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&a), len) == 0;
     error_ = ok_ ? "" : strerror(errno);
     if (ok_) thread_ = std::thread([this] { serve(); });
@@ -173,7 +157,7 @@ std::optional<Event> wait_dns(EventCollector& c, const std::function<bool(const 
 uint16_t ask_udp(int family, const char* resolver, uint16_t id, const std::string& name, uint16_t type) {
   int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage a = address(family, resolver, 53, len);
+  sockaddr_storage a = socket_address(family, resolver, 53, len);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), len), 0) << strerror(errno);
   Bytes q = query(id, name, type);
   EXPECT_EQ(send(fd, q.data(), q.size(), 0), static_cast<ssize_t>(q.size()));
@@ -251,10 +235,10 @@ TEST(DnsSensor, UdpAnswerThenConnectCarriesTheName) {
   names.learn(*d->message, ev->hdr.boot_ns);
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage a = address(AF_INET, kAnswerV4, 0, len);
+  sockaddr_storage a = socket_address(AF_INET, kAnswerV4, 0, len);
   ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&a), len), 0);
   ASSERT_EQ(listen(lfd, 4), 0);
-  sockaddr_storage to = address(AF_INET, kAnswerV4, local_port(lfd), len);
+  sockaddr_storage to = socket_address(AF_INET, kAnswerV4, local_port(lfd), len);
   int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&to), len), 0);
   const Event* conn = c.wait_for([&](const Event& e) {

@@ -18,11 +18,13 @@
 #include "bpf/abi/events.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
+#include "tests/support/socket_address.h"
 
 namespace ztai {
 namespace {
 
 using testing::EventCollector;
+using testing::socket_address;
 
 // The test process itself makes the calls, so the agent's self filter is off.
 Result<std::unique_ptr<EventCollector>> start_collector() {
@@ -63,28 +65,10 @@ Endpoint local_end(int fd) {
   return {buf, ntohs(s4->sin_port)};
 }
 
-sockaddr_storage address(int family, const char* ip, uint16_t port, socklen_t& len) {
-  sockaddr_storage ss{};
-  if (family == AF_INET6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &s6->sin6_addr);
-    len = sizeof(*s6);
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &s4->sin_addr);
-    len = sizeof(*s4);
-  }
-  return ss;
-}
-
 int bound_socket(int family, int type, const char* ip, uint16_t port = 0) {
   int fd = socket(family, type | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage ss = address(family, ip, port, len);
+  sockaddr_storage ss = socket_address(family, ip, port, len);
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return -1;
   return fd;
 }
@@ -121,7 +105,7 @@ void full_tcp_exchange(int family, const char* ip) {
 
   int cfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(family, ip, server.port, len);
+  sockaddr_storage to = socket_address(family, ip, server.port, len);
   ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&to), len), 0) << strerror(errno);
   Endpoint client = local_end(cfd);
   int afd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -213,7 +197,7 @@ TEST(NetSensor, DualStackSocketReachingIpv4IsReportedAsIpv4) {
   uint16_t port = local_end(lfd).port;
   int cfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET6, "::ffff:127.0.0.1", port, len);
+  sockaddr_storage to = socket_address(AF_INET6, "::ffff:127.0.0.1", port, len);
   ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&to), len), 0) << strerror(errno);
   auto conn = wait_net(**collector, EventType::kConnect, [&](const NetPayload& n) { return n.fd == cfd; });
   ASSERT_TRUE(conn) << "no connect event";
@@ -232,7 +216,7 @@ TEST(NetSensor, NonBlockingConnectThatSucceeds) {
   Endpoint server = local_end(lfd);
   int cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", server.port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", server.port, len);
   int r = connect(cfd, reinterpret_cast<sockaddr*>(&to), len);
   ASSERT_TRUE(r == -1 && errno == EINPROGRESS) << "expected EINPROGRESS, got " << r << " " << strerror(errno);
   Endpoint client = local_end(cfd);
@@ -260,7 +244,7 @@ TEST(NetSensor, NonBlockingConnectCompletedAfterTheCallReturned) {
   ASSERT_EQ(listen(lfd, 0), 0);
   Endpoint server = local_end(lfd);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", server.port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", server.port, len);
   int first = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_EQ(connect(first, reinterpret_cast<sockaddr*>(&to), len), 0);  // fills the queue
   int cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -294,7 +278,7 @@ TEST(NetSensor, NonBlockingConnectThatIsRefused) {
   uint16_t port = closed_port();
   int cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", port, len);
   int r = connect(cfd, reinterpret_cast<sockaddr*>(&to), len);
   ASSERT_TRUE(r == -1 && errno == EINPROGRESS) << "expected EINPROGRESS, got " << r << " " << strerror(errno);
 
@@ -318,7 +302,7 @@ TEST(NetSensor, BlockingConnectThatIsRefused) {
   uint16_t port = closed_port();
   int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", port, len);
   ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&to), len), -1);
   ASSERT_EQ(errno, ECONNREFUSED);
   auto conn = wait_net(**collector, EventType::kConnect, [&](const NetPayload& n) { return n.fd == cfd; });
@@ -338,7 +322,7 @@ TEST(NetSensor, UdpSendtoAndSendmsgDestinations) {
   Endpoint receiver = local_end(rfd);
   int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", receiver.port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", receiver.port, len);
   ASSERT_EQ(sendto(sfd, "hello", 5, 0, reinterpret_cast<sockaddr*>(&to), len), 5);
   Endpoint sender = local_end(sfd);
 
@@ -394,7 +378,7 @@ TEST(NetSensor, TypesNoRuleWantsAreDroppedInTheKernelAndCounted) {
   ASSERT_TRUE(before);
   int rfd = bound_socket(AF_INET, SOCK_DGRAM, "127.0.0.1");
   socklen_t len;
-  sockaddr_storage to = address(AF_INET, "127.0.0.1", local_end(rfd).port, len);
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", local_end(rfd).port, len);
   int sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ASSERT_EQ(sendto(sfd, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), len), 1);
   // A connect afterwards is still reported: once it is in, the sendto would have been too.
