@@ -65,12 +65,47 @@ ChildReport run_known_process_tree(pid_t& middle_out) {
   return r;
 }
 
-TEST(ProcessSensor, ForkExecExitOfAKnownProcess) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+// Loads the process programs the way the agent does, with the test as the agent (its own events
+// are filtered in the kernel), and waits for the records of one child.
+class ProcessSensor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ZTAI_KERNEL_PREREQ(testing::kernel_available());
+    LoaderSettings settings;
+    settings.self_tgid = static_cast<uint32_t>(getpid());
+    if (uint32_t bound = max_args_bytes()) settings.max_args_bytes = bound;
+    auto c = EventCollector::start(settings);
+    ZTAI_KERNEL_PREREQ(c ? Status() : Status(c.error()));
+    collector_ = std::move(*c);
+  }
+  virtual uint32_t max_args_bytes() const { return 0; }  // 0: the default
+  const Event* first_of(EventType type, pid_t child) {
+    return collector_->wait_for(
+        [&](const Event& e) { return e.hdr.type == type && e.hdr.proc.tgid == static_cast<uint32_t>(child); });
+  }
+  // Forks a child that execs /bin/true with these arguments after argv[0]; returns it reaped.
+  static pid_t run_true(std::vector<std::string> args) {
+    pid_t child = fork();
+    if (child == 0) {
+      std::vector<char*> argv{const_cast<char*>("/bin/true")};
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv("/bin/true", argv.data());
+      _exit(127);
+    }
+    int st = 0;
+    waitpid(child, &st, 0);
+    return child;
+  }
+  std::unique_ptr<EventCollector> collector_;
+};
+
+class ProcessSensorShortArgs : public ProcessSensor {
+ protected:
+  uint32_t max_args_bytes() const override { return 64; }
+};
+
+TEST_F(ProcessSensor, ForkExecExitOfAKnownProcess) {
   auto cgroup = testing::own_cgroup_id();
   ASSERT_TRUE(cgroup) << cgroup.error().message();
 
@@ -79,7 +114,7 @@ TEST(ProcessSensor, ForkExecExitOfAKnownProcess) {
   ASSERT_GT(r.grandchild_ticks, 0u);
   const ProcKey middle_key{static_cast<uint32_t>(middle), r.middle_ticks};
   const ProcKey g_key{static_cast<uint32_t>(r.grandchild), r.grandchild_ticks};
-  EventCollector& c = **collector;
+  EventCollector& c = *collector_;
 
   const Event* fork = c.wait_for([&](const Event& e) {
     return e.hdr.type == EventType::kFork && e.as<ForkPayload>()->child.tgid == g_key.tgid;
@@ -134,12 +169,7 @@ TEST(ProcessSensor, ForkExecExitOfAKnownProcess) {
   EXPECT_EQ(counters->control_drops, 0u);
 }
 
-TEST(ProcessSensor, KillBySignalIsReportedAsTheSignal) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+TEST_F(ProcessSensor, KillBySignalIsReportedAsTheSignal) {
   pid_t child = fork();
   if (child == 0) {
     pause();
@@ -148,32 +178,14 @@ TEST(ProcessSensor, KillBySignalIsReportedAsTheSignal) {
   kill(child, SIGKILL);
   int st = 0;
   waitpid(child, &st, 0);
-  const Event* exit = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExit && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
+  const Event* exit = first_of(EventType::kExit, child);
   ASSERT_NE(exit, nullptr);
   EXPECT_EQ(exit->as<ExitPayload>()->signal(), SIGKILL);
 }
 
-TEST(ProcessSensor, LongArgvIsCutAtTheConfiguredBoundAndFlagged) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  settings.max_args_bytes = 64;
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
-  std::string long_arg(200, 'a');
-  pid_t child = fork();
-  if (child == 0) {
-    const char* argv[] = {"/bin/true", long_arg.c_str(), nullptr};
-    execv("/bin/true", const_cast<char* const*>(argv));
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(child, &st, 0);
-  const Event* exec = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
+TEST_F(ProcessSensorShortArgs, LongArgvIsCutAtTheConfiguredBoundAndFlagged) {
+  pid_t child = run_true({std::string(200, 'a')});
+  const Event* exec = first_of(EventType::kExec, child);
   ASSERT_NE(exec, nullptr);
   const ExecPayload* x = exec->as<ExecPayload>();
   EXPECT_TRUE(x->args_truncated);
@@ -190,12 +202,7 @@ uint32_t namespace_inode(const char* link) {
 // The child narrows its posture in every way the record reports, then execs: a new network
 // namespace, no_new_privs, a seccomp filter and CAP_SYS_ADMIN dropped from the bounding set (so
 // root's exec does not get it back).
-TEST(ProcessSensor, ExecCarriesThePostureOfTheNewImage) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+TEST_F(ProcessSensor, ExecCarriesThePostureOfTheNewImage) {
   ASSERT_EQ(geteuid(), 0u) << "kernel tests run as root";
 
   int report[2];
@@ -223,9 +230,7 @@ TEST(ProcessSensor, ExecCarriesThePostureOfTheNewImage) {
   waitpid(child, &st, 0);
   ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "the child could not narrow its posture: " << st;
 
-  const Event* exec = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
+  const Event* exec = first_of(EventType::kExec, child);
   ASSERT_NE(exec, nullptr);
   const Posture& p = exec->as<ExecPayload>()->posture;
   constexpr uint64_t kSysAdmin = 1ull << 21, kChown = 1ull << 0;
@@ -243,23 +248,9 @@ TEST(ProcessSensor, ExecCarriesThePostureOfTheNewImage) {
 
 // The test process itself, as the exec of a plain child shows it: full capabilities, nothing
 // narrowed.
-TEST(ProcessSensor, PlainExecHasTheParentsPosture) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
-  pid_t child = fork();
-  if (child == 0) {
-    const char* argv[] = {"/bin/true", nullptr};
-    execv("/bin/true", const_cast<char* const*>(argv));
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(child, &st, 0);
-  const Event* exec = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
+TEST_F(ProcessSensor, PlainExecHasTheParentsPosture) {
+  pid_t child = run_true({});
+  const Event* exec = first_of(EventType::kExec, child);
   ASSERT_NE(exec, nullptr);
   const Posture& p = exec->as<ExecPayload>()->posture;
   Procfs procfs;
@@ -273,12 +264,7 @@ TEST(ProcessSensor, PlainExecHasTheParentsPosture) {
   EXPECT_EQ(p.mnt_ns, self->posture->mnt_ns);
 }
 
-TEST(ProcessSensor, ExecFromASecondThreadIsTheSameProcess) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  LoaderSettings settings;
-  settings.self_tgid = static_cast<uint32_t>(getpid());
-  auto collector = EventCollector::start(settings);
-  ZTAI_KERNEL_PREREQ(collector ? Status() : Status(collector.error()));
+TEST_F(ProcessSensor, ExecFromASecondThreadIsTheSameProcess) {
   int report[2];
   ASSERT_EQ(pipe(report), 0);
   pid_t child = fork();
@@ -301,17 +287,13 @@ TEST(ProcessSensor, ExecFromASecondThreadIsTheSameProcess) {
   close(report[0]);
   close(report[1]);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  const Event* exec = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExec && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
+  const Event* exec = first_of(EventType::kExec, child);
   ASSERT_NE(exec, nullptr);
   EXPECT_EQ(exec->as<ExecPayload>()->old_tid, static_cast<uint32_t>(tid));
   EXPECT_NE(tid, child);
-  const Event* fork_ev = (*collector)->wait_for([&](const Event& e) {
-    return e.hdr.type == EventType::kExit && e.hdr.proc.tgid == static_cast<uint32_t>(child);
-  });
-  ASSERT_NE(fork_ev, nullptr);
-  EXPECT_EQ(fork_ev->hdr.proc, exec->hdr.proc) << "the process key survives a thread's exec";
+  const Event* exit = first_of(EventType::kExit, child);
+  ASSERT_NE(exit, nullptr);
+  EXPECT_EQ(exit->hdr.proc, exec->hdr.proc) << "the process key survives a thread's exec";
 }
 
 }  // namespace
