@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "lib/emit.h"
+#include "lib/stdio.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -81,6 +82,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	/* Threads share their process's identity; only new thread groups are processes. */
 	if (!task__is_thread_group_leader(child) || filter__is_self())
 		return 0;
+	stdio__inherit(BPF_CORE_READ(parent, tgid), BPF_CORE_READ(child, tgid));
 
 	struct ztai_fork_event *ev = emit__control_reserve(sizeof(*ev));
 	if (!ev)
@@ -101,6 +103,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 	/* The tracepoint fires per thread; signal->live reaches zero when the last one exits. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0 || filter__is_self())
 		return 0;
+	stdio__forget(BPF_CORE_READ(task, tgid));
 
 	struct ztai_exit_event *ev = emit__control_reserve(sizeof(*ev));
 	if (!ev)

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Plaintext on TCP sockets of selected ports (local model servers such as Ollama on 11434 or vLLM
- * on 8000, spoken to over plain HTTP): the bytes of read, write, sendto and recvfrom, copied at
- * the syscall's exit with the count it returned. Both ends are captured when both are local (the
- * client's writes and the server's reads). Calls with an iovec (readv, writev, sendmsg, recvmsg)
- * are not captured. Off until the agent lists ports in data_ports. */
+/* Plaintext at the read and write syscalls: on TCP sockets of selected ports (local model servers
+ * such as Ollama on 11434 or vLLM on 8000, spoken to over plain HTTP), and on the stdio pipes (fd
+ * 0 and 1) of selected processes (MCP stdio servers, lib/stdio.h). The bytes of read, write,
+ * sendto, recvfrom, readv and writev (up to SOCK_MAX_IOV iovecs) are copied at the syscall's
+ * exit with the count it returned. Both ends of a socket are captured when both are local (the
+ * client's writes and the server's reads); of a pipe, only the server's end. sendmsg and recvmsg
+ * are not captured. Off until the agent lists ports in data_ports or switches the stdio capture on. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "lib/data.h"
 #include "lib/net.h"
+#include "lib/stdio.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -20,21 +23,26 @@ struct {
 	__type(value, __u8);
 } data_ports SEC(".maps");
 
-/* Set to 1 by the agent once data_ports holds a port: until then every read and write returns
- * after one array lookup. */
+/* Bits set by the agent: 1 once data_ports holds a port, 2 once stdio capture is on. Until then
+ * every read and write returns after one array lookup. */
+#define SOCK_DATA_PORTS 1
+#define SOCK_DATA_STDIO 2
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
-} data_ports_on SEC(".maps");
+} sock_data_on SEC(".maps");
 
 struct sock_call {
-	__u64 sk;
+	__u64 session; /* struct sock *, or the pipe's struct inode * */
 	__u64 buf;
 	__s32 fd;
+	__u32 peer;
+	__u32 iovcnt; /* readv/writev: buf is the iovec array; 0: buf is the bytes */
 	__u8 direction;
-	__u8 _pad[3];
+	__u8 source;
+	__u8 _pad[2];
 };
 
 struct {
@@ -44,28 +52,93 @@ struct {
 	__type(value, struct sock_call);
 } sock_calls SEC(".maps");
 
-static __always_inline bool sock__on(void)
+static __always_inline __u32 sock__on(void)
 {
 	__u32 zero = 0;
-	__u32 *on = bpf_map_lookup_elem(&data_ports_on, &zero);
+	__u32 *on = bpf_map_lookup_elem(&sock_data_on, &zero);
 
-	return on && *on;
+	return on ? *on : 0;
 }
 
-static __always_inline int sock__enter(long fd, __u64 buf, __u8 direction)
+/* A pipe (or unix socket) at fd 0 or 1 of a captured server: the call is remembered with it as its session
+ * (each pipe is one direction's stream; the decoder pairs requests and responses per process). */
+static __always_inline bool sock__stdio_call(long fd, struct sock_call *call)
 {
-	if (!sock__on() || !data__in_scope())
-		return 0;
+	if (fd != 0 && fd != 1)
+		return false;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ztai_stdio_proc *p = bpf_map_lookup_elem(&stdio_procs, &tgid);
+	if (!p || p->role != ZTAI_STDIO_SERVER)
+		return false;
+	struct file *file = net__file_of_fd(fd);
+	if (!file)
+		return false;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode) & ZTAI_S_IFMT;
+	/* libuv (node) gives a child's stdio a unix socketpair, Python and shells a pipe. */
+	if (mode == ZTAI_S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(file, private_data);
+		if (BPF_CORE_READ(sock, sk, __sk_common.skc_family) != ZTAI_AF_UNIX)
+			return false;
+	} else if (mode != ZTAI_S_IFIFO) {
+		return false;
+	}
+	call->session = (__u64)inode;
+	call->peer = p->client_tgid;
+	call->source = ZTAI_DATA_PIPE;
+	return true;
+}
+
+static __always_inline bool sock__port_call(long fd, struct sock_call *call)
+{
 	struct sock *sk = net__sock_of_fd(fd);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
+		return false;
 	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (!bpf_map_lookup_elem(&data_ports, &lport) && !bpf_map_lookup_elem(&data_ports, &rport))
+		return false;
+	call->session = (__u64)sk;
+	call->source = ZTAI_DATA_SOCKET;
+	return true;
+}
+
+/* iovecs of one readv/writev followed; the bytes past them are counted as truncated. */
+#define SOCK_MAX_IOV 16
+
+static __always_inline int sock__enter(long fd, __u64 buf, __u32 iovcnt, __u8 direction)
+{
+	__u32 on = sock__on();
+	if (!on || !data__in_scope())
+		return 0;
+	struct sock_call call = {.buf = buf, .fd = fd, .iovcnt = iovcnt, .direction = direction};
+	if (!((on & SOCK_DATA_STDIO) && sock__stdio_call(fd, &call)) && !((on & SOCK_DATA_PORTS) && sock__port_call(fd, &call)))
 		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sock_call call = {.sk = (__u64)sk, .buf = buf, .fd = fd, .direction = direction};
 	bpf_map_update_elem(&sock_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+struct sock_iov_ctx {
+	struct sock_call *call;
+	__u64 left; /* bytes of the call's result not yet emitted */
+};
+
+static long sock__iov(__u32 i, struct sock_iov_ctx *c)
+{
+	struct iovec iov;
+
+	if (i >= c->call->iovcnt || !c->left)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)(c->call->buf + (__u64)i * sizeof(iov)))) {
+		counters__read_error();
+		return 1;
+	}
+	__u64 n = iov.iov_len < c->left ? iov.iov_len : c->left;
+	c->left -= n;
+	if (n)
+		data__emit_peer_call(c->call->source, c->call->direction, c->call->session, (__u64)iov.iov_base, n,
+				     c->call->fd, c->call->peer);
 	return 0;
 }
 
@@ -84,18 +157,30 @@ static __always_inline int sock__exit(long ret)
 		return 0;
 	if (ret > 0xffffffffl)
 		ret = 0xffffffffl;
-	data__emit_call(ZTAI_DATA_SOCKET, call.direction, call.sk, call.buf, ret, call.fd);
+	if (!call.iovcnt) {
+		data__emit_peer_call(call.source, call.direction, call.session, call.buf, ret, call.fd, call.peer);
+		return 0;
+	}
+	struct sock_iov_ctx c = {.call = &call, .left = ret};
+	bpf_loop(SOCK_MAX_IOV, sock__iov, &c, 0);
+	if (c.left)
+		counters__data_truncated(c.left);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
-int sock_enter_write(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ZTAI_DATA_EGRESS); }
+int sock_enter_write(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_EGRESS); }
 SEC("tracepoint/syscalls/sys_enter_sendto")
-int sock_enter_sendto(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ZTAI_DATA_EGRESS); }
+int sock_enter_sendto(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_EGRESS); }
 SEC("tracepoint/syscalls/sys_enter_read")
-int sock_enter_read(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ZTAI_DATA_INGRESS); }
+int sock_enter_read(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_INGRESS); }
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sock_enter_recvfrom(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ZTAI_DATA_INGRESS); }
+int sock_enter_recvfrom(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_INGRESS); }
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sock_enter_writev(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ctx->args[2], ZTAI_DATA_EGRESS); }
+SEC("tracepoint/syscalls/sys_enter_readv")
+int sock_enter_readv(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ctx->args[2], ZTAI_DATA_INGRESS); }
 
 SEC("tracepoint/syscalls/sys_exit_write")
 int sock_exit_write(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
@@ -105,3 +190,7 @@ SEC("tracepoint/syscalls/sys_exit_read")
 int sock_exit_read(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 int sock_exit_recvfrom(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_writev")
+int sock_exit_writev(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_readv")
+int sock_exit_readv(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }

@@ -38,8 +38,11 @@ Result<DataChunk> DataDecoder::decode(std::span<const std::byte> record) {
   c.hdr.cgroup_id = raw.hdr.cgroup_id;
   c.conn_id = raw.conn_id;
   c.direction = raw.direction == ZTAI_DATA_EGRESS ? ChunkDirection::kEgress : ChunkDirection::kIngress;
-  c.transport = raw.source == ZTAI_DATA_SOCKET ? ChunkTransport::kTcp : ChunkTransport::kTls;
-  if (!(raw.flags & ZTAI_DATA_NO_SOCKET)) {
+  c.transport = raw.source == ZTAI_DATA_SOCKET ? ChunkTransport::kTcp
+                : raw.source == ZTAI_DATA_PIPE ? ChunkTransport::kPipe
+                                               : ChunkTransport::kTls;
+  c.peer_tgid = raw.peer_tgid;
+  if (!(raw.flags & ZTAI_DATA_NO_SOCKET) && c.transport != ChunkTransport::kPipe) {
     c.local = {IpAddress::from_af(raw.family, raw.laddr).unmapped(), raw.lport};
     c.remote = {IpAddress::from_af(raw.family, raw.raddr).unmapped(), raw.rport};
   }

@@ -111,6 +111,18 @@ Status parse_capture(YamlMap& root, CaptureSettings& c) {
       c.plain_ports.push_back(static_cast<uint16_t>(v));
     }
   }
+  for (auto [key, list] : {std::pair{"mcp_stdio_servers", &c.mcp_stdio_servers}, {"mcp_stdio_clients", &c.mcp_stdio_clients}}) {
+    if (!m->get(key)) continue;
+    auto names = m->get_string_list(key);
+    if (!names) return names.error();
+    for (const std::string& n : *names) {
+      if (n.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: capture.{}: an empty string would select every process",
+                          m->where(m->get(key)), key);
+      }
+    }
+    *list = std::move(*names);
+  }
   return m->finish();
 }
 

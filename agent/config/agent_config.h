@@ -110,6 +110,11 @@ struct CaptureSettings {
   uint32_t rescan_seconds = 5;  // /proc rescanned for new TLS libraries and binaries; 0: at start-up only
   // TCP ports whose plain traffic is captured (local model servers: Ollama, vLLM).
   std::vector<uint16_t> plain_ports = {11434, 8000};
+  // MCP stdio servers whose stdin/stdout pipes are captured (agent/capture/stdio_selector.h):
+  // substrings of a process's executable path or arguments. Servers: the process itself;
+  // clients: every child it starts.
+  std::vector<std::string> mcp_stdio_servers = {"mcp-server", "mcp_server", "@modelcontextprotocol/server-"};
+  std::vector<std::string> mcp_stdio_clients;
 };
 
 // The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.

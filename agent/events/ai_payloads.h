@@ -19,6 +19,7 @@ struct StreamInfo {
   ChunkTransport transport = ChunkTransport::kTls;
   ChunkEndpoint local;
   ChunkEndpoint remote;
+  uint32_t peer_tgid = 0;  // pipes: the client process at the other end, 0 when unknown
 };
 
 // The HTTP exchange a message belongs to; absent for stdio.

@@ -55,6 +55,12 @@ void add_mcp_fields(FieldRegistry& r) {
             const McpPayload* p = c.event.as<McpPayload>();
             return p ? FieldValue(std::string(chunk_transport_name(p->stream.transport))) : FieldValue();
           }});
+  add(r, {"mcp.client.pid", T::kUInt,
+          "stdio: the client process that started the server (the event's process is the server); absent otherwise",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            const McpPayload* p = c.event.as<McpPayload>();
+            return p && p->stream.peer_tgid ? FieldValue(uint64_t{p->stream.peer_tgid}) : FieldValue();
+          }});
 }
 
 }  // namespace ztai

@@ -102,6 +102,12 @@ void ProcessTable::evict_one() {
   erase(order_.front());
 }
 
+void ProcessTable::for_each_live(const std::function<void(const ProcessInfo&)>& fn) const {
+  for (const auto& [tgid, key] : live_by_tgid_) {
+    if (const ProcessInfo* p = find(key)) fn(*p);
+  }
+}
+
 void ProcessTable::reap(uint64_t now_boot_ns) {
   while (!exited_.empty()) {
     ProcKey key = exited_.front();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ class ProcessTable {
   const ProcessInfo* parent_of(const ProcessInfo& p) const { return find(p.parent); }
   // Parent, grandparent... up to max_depth, stopping at the first unknown one.
   std::vector<const ProcessInfo*> ancestors(const ProcessInfo& p, size_t max_depth) const;
+
+  // Every live process, in no particular order.
+  void for_each_live(const std::function<void(const ProcessInfo&)>& fn) const;
 
   // Removes exited processes whose grace period ended before now and that have no children.
   void reap(uint64_t now_boot_ns);

@@ -15,10 +15,15 @@
 #include "agent/common/log.h"
 #include "bpf/abi/config.h"
 #include "bpf/abi/events.h"
+#include "bpf/abi/filter.h"
 #include "ztai_bpf.skel.h"
 
 namespace ztai {
 namespace {
+
+// bpf/sock_data.bpf.c's sock_data_on bits.
+constexpr uint32_t kSockDataPorts = 1;
+constexpr uint32_t kSockDataStdio = 2;
 
 // libbpf speaks through a print callback: keep its last warning to explain a failure in one
 // sentence, and show the rest only at debug level.
@@ -216,11 +221,13 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
         skel->progs.tls_enter_readv, skel->progs.tls_enter_sendto, skel->progs.tls_enter_recvfrom,
         skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
-      // Plaintext on sockets of selected ports; idle until capture_ports() lists one.
+      // Plaintext on sockets of selected ports and on stdio pipes of selected processes; idle
+      // until capture_ports() lists a port or capture_stdio() is called.
       {"sock_data", "tracepoint", false,
        {skel->progs.sock_enter_write, skel->progs.sock_enter_sendto, skel->progs.sock_enter_read,
-        skel->progs.sock_enter_recvfrom, skel->progs.sock_exit_write, skel->progs.sock_exit_sendto,
-        skel->progs.sock_exit_read, skel->progs.sock_exit_recvfrom}},
+        skel->progs.sock_enter_recvfrom, skel->progs.sock_enter_writev, skel->progs.sock_enter_readv,
+        skel->progs.sock_exit_write, skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
+        skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv}},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
@@ -303,9 +310,28 @@ Status BpfPrograms::capture_ports(const std::vector<uint16_t>& ports) const {
       return make_error(ErrorCode::kKernel, "adding port {} to the socket capture failed: {}", port, strerror(-r));
     }
   }
-  __u32 zero = 0, on = ports.empty() ? 0 : 1;
-  if (int r = bpf_map__update_elem(skel_->maps.data_ports_on, &zero, sizeof(zero), &on, sizeof(on), BPF_ANY); r != 0) {
-    return make_error(ErrorCode::kKernel, "switching the socket capture failed: {}", strerror(-r));
+  return set_sock_data(kSockDataPorts, !ports.empty());
+}
+
+Status BpfPrograms::capture_stdio() const { return set_sock_data(kSockDataStdio, true); }
+
+Status BpfPrograms::select_stdio(uint32_t tgid, uint32_t client_tgid, bool server) const {
+  ztai_stdio_proc p{client_tgid, server ? ZTAI_STDIO_SERVER : ZTAI_STDIO_CLIENT};
+  if (int r = bpf_map__update_elem(skel_->maps.stdio_procs, &tgid, sizeof(tgid), &p, sizeof(p), BPF_ANY); r != 0) {
+    return make_error(ErrorCode::kKernel, "selecting process {} for stdio capture failed: {}", tgid, strerror(-r));
+  }
+  return {};
+}
+
+// One reader-modify-writer (the agent's thread): the bits are bpf/sock_data.bpf.c's SOCK_DATA_*.
+Status BpfPrograms::set_sock_data(uint32_t bit, bool on) const {
+  __u32 zero = 0, bits = 0;
+  if (int r = bpf_map__lookup_elem(skel_->maps.sock_data_on, &zero, sizeof(zero), &bits, sizeof(bits), 0); r != 0) {
+    return make_error(ErrorCode::kKernel, "reading the socket and pipe capture switch failed: {}", strerror(-r));
+  }
+  bits = on ? (bits | bit) : (bits & ~bit);
+  if (int r = bpf_map__update_elem(skel_->maps.sock_data_on, &zero, sizeof(zero), &bits, sizeof(bits), BPF_ANY); r != 0) {
+    return make_error(ErrorCode::kKernel, "switching the socket and pipe capture failed: {}", strerror(-r));
   }
   return {};
 }

@@ -75,6 +75,11 @@ class BpfPrograms {
   // TCP ports whose plaintext is captured at read/write/sendto/recvfrom (the sock_data family);
   // empty: none.
   Status capture_ports(const std::vector<uint16_t>& ports) const;
+  // Switches on the capture of stdio pipes (fd 0 and 1) of the processes selected below.
+  Status capture_stdio() const;
+  // Selects a process (bpf/abi/filter.h ztai_stdio_proc): a server is captured at its stdio
+  // pipes, a client's children are; either passes the selection on to its children at fork.
+  Status select_stdio(uint32_t tgid, uint32_t client_tgid, bool server) const;
   // Sums the per-CPU counters.
   Result<KernelCounters> read_counters() const;
   // Names of the programs attached, for `ztai status` and the logs.
@@ -82,6 +87,7 @@ class BpfPrograms {
 
  private:
   explicit BpfPrograms(ztai_bpf* skel) : skel_(skel) {}
+  Status set_sock_data(uint32_t bit, bool on) const;
 
   ztai_bpf* skel_;
   std::vector<std::string> attached_;

@@ -9,6 +9,7 @@
 #include "agent/identity/kube_object_folder.h"
 #include "agent/identity/procfs.h"
 #include "agent/enforce/policy_service.h"
+#include "agent/capture/stdio_selector.h"
 #include "agent/capture/tls_attacher.h"
 #include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/enforcement_pins.h"
@@ -298,6 +299,20 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   }
   if ((*programs)->family_loaded("sock_data")) {
     if (Status s = (*programs)->capture_ports(config.capture.plain_ports); !s) return s;
+    StdioSelection stdio{config.capture.mcp_stdio_servers, config.capture.mcp_stdio_clients};
+    if (!stdio.empty()) {
+      if (Status s = (*programs)->capture_stdio(); !s) return s;
+      // At exec, which the reader sees within milliseconds: an interpreter (node, python) takes
+      // longer than that to read its first request. Children inherit in the kernel, race-free.
+      auto select = [&programs, stdio](const ProcessInfo& p) {
+        StdioRole role = stdio_role(stdio, p.exe_path, p.argv);
+        if (role == StdioRole::kNone) return;
+        Status s = (*programs)->select_stdio(p.key.tgid, p.parent.tgid, role == StdioRole::kServer);
+        if (!s) log::warn("MCP stdio capture of {} ({}): {}", p.key.tgid, p.name, s.error().message());
+      };
+      processes.for_each_live(select);
+      processor.use_exec_watch(select);
+    }
   }
   uint64_t next_tls_scan = BootClock::now_boot_ns() + config.capture.rescan_seconds * 1'000'000'000ull;
 

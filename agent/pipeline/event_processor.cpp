@@ -73,7 +73,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
        "user.uid", "cgroup.id"});
   static const std::vector<std::string> kMcpAll = with_workload(
       {"evt.type", "evt.time", "mcp.kind", "mcp.method", "mcp.id", "mcp.tool.name", "mcp.tool.args", "mcp.resource.uri",
-       "mcp.error", "mcp.transport", "http.method", "http.host", "http.path", "http.status", "proc.pid", "proc.tid",
+       "mcp.error", "mcp.transport", "mcp.client.pid", "http.method", "http.host", "http.path", "http.status", "proc.pid", "proc.tid",
        "proc.name", "proc.exepath", "proc.cmdline", "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   switch (type) {
     case EventType::kLlmRequest:
@@ -157,6 +157,7 @@ void EventProcessor::on_event(const Event& original) {
     c->inc();
   }
   const ProcessInfo* proc = processes_.apply(event);
+  if (proc && exec_watch_ && event.hdr.type == EventType::kExec) exec_watch_(*proc);
   const WorkloadIdentity* workload = workloads_ ? workloads_->resolve(event) : nullptr;
   if (exe_hashes_) exe_hashes_->observe(event);
   if (const DnsPayload* dns = event.as<DnsPayload>(); dns && dns->message) {

@@ -50,6 +50,9 @@ class EventProcessor : public RecordSink {
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
 
+  // Called with each process after its exec is applied to the table.
+  void use_exec_watch(std::function<void(const ProcessInfo&)> watch) { exec_watch_ = std::move(watch); }
+
   void on_record(std::span<const std::byte> record) override;
   // The same, for an event that is already decoded (tests, replays).
   void on_event(const Event& event);
@@ -79,6 +82,7 @@ class EventProcessor : public RecordSink {
   ExeHasher* exe_hashes_ = nullptr;
   std::function<void(NetDenialPayload&)> name_denial_;
   std::function<void(GuardDenialPayload&)> name_guard_denial_;
+  std::function<void(const ProcessInfo&)> exec_watch_;
   Counter* denial_alerts_ = nullptr;
   Counter* guard_denial_alerts_ = nullptr;
   const FieldRegistry& fields_;

@@ -25,6 +25,8 @@ struct DataChunk {
   ChunkTransport transport = ChunkTransport::kTls;
   ChunkEndpoint local;
   ChunkEndpoint remote;
+  // Pipes: the process at the other end (the MCP client that started the server), 0 when unknown.
+  uint32_t peer_tgid = 0;
   // The call moved more bytes than were captured: data holds the first part only, and the
   // stream continues after a gap of (call size - data.size()) bytes.
   bool truncated = false;

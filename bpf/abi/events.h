@@ -314,6 +314,7 @@ enum ztai_data_source {
 	ZTAI_DATA_GNUTLS = 2,  /* gnutls_record_recv/send */
 	ZTAI_DATA_GO_TLS = 3,  /* Go crypto/tls (*Conn).Read/Write */
 	ZTAI_DATA_SOCKET = 4,  /* read/write/send/recv on a TCP socket whose port is in data_ports */
+	ZTAI_DATA_PIPE = 5,    /* read/write on a pipe or unix socket at fd 0 or 1 of a process in stdio_procs */
 };
 
 enum ztai_data_direction {
@@ -329,7 +330,7 @@ enum ztai_data_flags {
 
 struct ztai_data_event {
 	struct ztai_event_header hdr;
-	__u64 conn_id;     /* the TLS session (SSL *, gnutls_session_t, *tls.Conn) or the socket (struct sock *) */
+	__u64 conn_id;     /* the TLS session (SSL *, gnutls_session_t, *tls.Conn), the socket (struct sock *) or the pipe (its struct inode *) */
 	__u64 stream_pos;  /* offset of data[0] in this direction's stream of the session */
 	__u32 call_bytes;  /* bytes the call moved (its return value) */
 	__u32 call_offset; /* offset of data[0] in the call */
@@ -343,7 +344,7 @@ struct ztai_data_event {
 	__u8 laddr[ZTAI_NET_ADDR_LEN]; /* network byte order; IPv4 in the first 4 bytes */
 	__u8 raddr[ZTAI_NET_ADDR_LEN];
 	__u32 data_len;
-	__u32 _pad;
+	__u32 peer_tgid;   /* ZTAI_DATA_PIPE: the process at the pipes' other end (ztai_stdio_proc.client_tgid) */
 	__u8 data[];
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_data_event) == 128, "ztai_data_event layout");

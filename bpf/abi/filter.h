@@ -47,4 +47,19 @@ enum ztai_filter_tries {
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_file_filter_config) == 16, "ztai_file_filter_config layout");
 
+/* Processes whose stdio pipes are captured (MCP stdio servers), keyed by tgid in the stdio_procs
+ * map. The agent adds the ones its selection names at exec; the kernel copies an entry to each
+ * child at fork (a server started through npx or a shell keeps its pipes) and removes it when
+ * the process exits. */
+enum ztai_stdio_role {
+	ZTAI_STDIO_CLIENT = 1, /* not captured itself: its children are, with it as their client */
+	ZTAI_STDIO_SERVER = 2, /* its reads and writes on pipes at fd 0 and 1 are captured */
+};
+
+struct ztai_stdio_proc {
+	__u32 client_tgid; /* the process that started the server (0: unknown) */
+	__u32 role;        /* enum ztai_stdio_role */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_stdio_proc) == 8, "ztai_stdio_proc layout");
+
 #endif

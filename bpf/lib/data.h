@@ -138,9 +138,10 @@ static __always_inline void counters__data_truncated(__u64 bytes)
 }
 
 /* Emits the bytes a call moved: buf holds them, bytes is the call's result. fd is the socket
- * the call used, -1 when it made no syscall (or it is unknown). */
-static __always_inline void data__emit_call(__u8 source, __u8 direction, __u64 session, __u64 buf, __u32 bytes,
-					    long fd)
+ * the call used, -1 when it made no syscall (or it is unknown). peer: the process at the other
+ * end when known (pipes), else 0. */
+static __always_inline void data__emit_peer_call(__u8 source, __u8 direction, __u64 session, __u64 buf,
+						 __u32 bytes, long fd, __u32 peer)
 {
 	__u32 zero = 0;
 	struct ztai_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
@@ -165,7 +166,7 @@ static __always_inline void data__emit_call(__u8 source, __u8 direction, __u64 s
 	ev->flags = s->fd < 0 ? ZTAI_DATA_NO_SOCKET : 0;
 	__builtin_memcpy(ev->laddr, s->laddr, ZTAI_NET_ADDR_LEN);
 	__builtin_memcpy(ev->raddr, s->raddr, ZTAI_NET_ADDR_LEN);
-	ev->_pad = 0;
+	ev->peer_tgid = peer;
 
 	__u8 dir = direction & 1;
 	struct data_chunk_ctx c = {.buf = buf, .pos = s->pos[dir], .copy = copy, .call = bytes};
@@ -174,6 +175,12 @@ static __always_inline void data__emit_call(__u8 source, __u8 direction, __u64 s
 		counters__data_truncated(bytes - copy);
 	if (copy)
 		bpf_loop((copy + ZTAI_DATA_CHUNK - 1) / ZTAI_DATA_CHUNK, data__chunk, &c, 0);
+}
+
+static __always_inline void data__emit_call(__u8 source, __u8 direction, __u64 session, __u64 buf, __u32 bytes,
+					    long fd)
+{
+	data__emit_peer_call(source, direction, session, buf, bytes, fd, 0);
 }
 
 #endif

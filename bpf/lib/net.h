@@ -12,11 +12,13 @@
 #include "emit.h"
 
 /* Not in vmlinux.h: uapi macros. */
+#define ZTAI_AF_UNIX 1
 #define ZTAI_AF_INET 2
 #define ZTAI_AF_INET6 10
 #define ZTAI_AF_PACKET 17
 #define ZTAI_S_IFMT 00170000
 #define ZTAI_S_IFSOCK 0140000
+#define ZTAI_S_IFIFO 0010000
 #define ZTAI_EINPROGRESS 115
 
 /* Tracepoint contexts as the tracepoint formats lay them out. vmlinux.h's trace_event_raw_*
@@ -50,7 +52,8 @@ struct ztai_sock_state_ctx {
 };
 
 /* The sock behind a file descriptor of the current task, NULL when it is not a socket. */
-static __always_inline struct sock *net__sock_of_fd(long fd)
+/* The file at fd in the current task's table, NULL when there is none. */
+static __always_inline struct file *net__file_of_fd(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -60,9 +63,16 @@ static __always_inline struct sock *net__sock_of_fd(long fd)
 		return NULL;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & ZTAI_S_IFMT) != ZTAI_S_IFSOCK)
+	return file;
+}
+
+static __always_inline struct sock *net__sock_of_fd(long fd)
+{
+	struct file *file = net__file_of_fd(fd);
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & ZTAI_S_IFMT) != ZTAI_S_IFSOCK)
 		return NULL;
 	struct socket *sock = BPF_CORE_READ(file, private_data);
 	return BPF_CORE_READ(sock, sk);

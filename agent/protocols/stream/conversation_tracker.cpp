@@ -583,7 +583,7 @@ ConversationTracker::State::Conn& ConversationTracker::State::conn_for(const Dat
   }
   auto c = std::make_unique<Conn>();
   c->state = this;
-  c->stream = {chunk.conn_id, chunk.transport, chunk.local, chunk.remote};
+  c->stream = {chunk.conn_id, chunk.transport, chunk.local, chunk.remote, chunk.peer_tgid};
   for (int i = 0; i < 2; ++i) {
     c->dirs[i].side.conn = c.get();
     c->dirs[i].side.dir = i;

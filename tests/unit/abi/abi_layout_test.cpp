@@ -109,7 +109,7 @@ TEST_F(BtfLayout, DataPayload) {
                  M(ztai_data_event, family), M(ztai_data_event, source), M(ztai_data_event, direction),
                  M(ztai_data_event, lport), M(ztai_data_event, rport), M(ztai_data_event, flags),
                  M(ztai_data_event, laddr), M(ztai_data_event, raddr), M(ztai_data_event, data_len),
-                 M(ztai_data_event, data)});
+                 M(ztai_data_event, peer_tgid), M(ztai_data_event, data)});
   expect_layout("ztai_kernel_config", sizeof(ztai_kernel_config),
                 {M(ztai_kernel_config, data_max_call_bytes), M(ztai_kernel_config, data_scope)});
   expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters), {M(ztai_kernel_counters, data_truncated)});
@@ -125,6 +125,8 @@ TEST_F(BtfLayout, FilePayloadAndFilter) {
                 {M(ztai_path_prefix_key, prefixlen), M(ztai_path_prefix_key, path)});
   expect_layout("ztai_path_suffix_key", sizeof(ztai_path_suffix_key),
                 {M(ztai_path_suffix_key, prefixlen), M(ztai_path_suffix_key, reversed)});
+  expect_layout("ztai_stdio_proc", sizeof(ztai_stdio_proc),
+                {M(ztai_stdio_proc, client_tgid), M(ztai_stdio_proc, role)});
   expect_layout("ztai_path_match_value", sizeof(ztai_path_match_value),
                 {M(ztai_path_match_value, len), M(ztai_path_match_value, match)});
   expect_layout("ztai_file_filter_config", sizeof(ztai_file_filter_config),

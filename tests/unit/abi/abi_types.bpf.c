@@ -25,6 +25,7 @@ struct ztai_data_event abi_data_event;
 struct ztai_path_prefix_key abi_path_prefix_key;
 struct ztai_path_suffix_key abi_path_suffix_key;
 struct ztai_path_match_value abi_path_match_value;
+struct ztai_stdio_proc abi_stdio_proc;
 struct ztai_file_filter_config abi_file_filter_config;
 struct ztai_kernel_counters abi_kernel_counters;
 struct ztai_kernel_config abi_kernel_config;

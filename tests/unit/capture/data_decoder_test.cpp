@@ -70,6 +70,18 @@ TEST(DataDecoder, SocketRecordsAreTcpAndSessionsWithoutSocketHaveNoAddresses) {
   EXPECT_EQ(bio->direction, ChunkDirection::kIngress);
 }
 
+TEST(DataDecoder, PipeRecordsArePipesWithTheirPeerAndNoAddresses) {
+  DataDecoder d;
+  auto r = record(0, "{}\n", 3, 0, ZTAI_DATA_PIPE, ZTAI_DATA_INGRESS);
+  reinterpret_cast<ztai_data_event*>(r.data())->peer_tgid = 4242;
+  auto pipe = d.decode(r);
+  ASSERT_TRUE(pipe) << pipe.error().message();
+  EXPECT_EQ(pipe->transport, ChunkTransport::kPipe);
+  EXPECT_EQ(pipe->peer_tgid, 4242u);
+  EXPECT_FALSE(pipe->remote.valid());
+  EXPECT_FALSE(pipe->local.valid());
+}
+
 // A capped call: its last record is marked truncated, and the next chunk of the stream reports
 // the bytes that were never copied.
 TEST(DataDecoder, GapsInAStreamAreReportedAsLostBytes) {

@@ -34,6 +34,8 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->capture.max_call_bytes, d.capture.max_call_bytes);
   EXPECT_EQ(shipped->capture.rescan_seconds, d.capture.rescan_seconds);
   EXPECT_EQ(shipped->capture.plain_ports, d.capture.plain_ports);
+  EXPECT_EQ(shipped->capture.mcp_stdio_servers, d.capture.mcp_stdio_servers);
+  EXPECT_EQ(shipped->capture.mcp_stdio_clients, d.capture.mcp_stdio_clients);
   EXPECT_EQ(shipped->kernel.tracefs, d.kernel.tracefs);
   EXPECT_EQ(shipped->kernel.bpffs, d.kernel.bpffs);
   EXPECT_EQ(shipped->process_table.max_processes, d.process_table.max_processes);
