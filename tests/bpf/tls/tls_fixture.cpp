@@ -159,8 +159,10 @@ Result<HttpsServer> start_server(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Result<HttpsServer> HttpsServer::start(const TestCa& ca) {
-  return start_server({"python3", tls_test_file("https_server.py"), "--cert", ca.server_cert, "--key", ca.server_key});
+Result<HttpsServer> HttpsServer::start(const TestCa& ca, bool llm) {
+  std::vector<std::string> argv{"python3", tls_test_file("https_server.py"), "--cert", ca.server_cert, "--key", ca.server_key};
+  if (llm) argv.push_back("--llm");
+  return start_server(argv);
 }
 
 Result<HttpsServer> HttpsServer::start_plain() {

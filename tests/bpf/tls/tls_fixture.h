@@ -58,7 +58,9 @@ struct TestCa {
 };
 
 struct HttpsServer {
-  static Result<HttpsServer> start(const TestCa& ca);
+  // llm: POSTs to /v1/chat/completions and /v1/messages are answered as OpenAI and Anthropic
+  // would, with a tool call.
+  static Result<HttpsServer> start(const TestCa& ca, bool llm = false);
   // Plain HTTP, for socket capture.
   static Result<HttpsServer> start_plain();
   std::unique_ptr<Child> process;
