@@ -127,7 +127,7 @@ Status NetworkEnforcer::put_fqdn(const std::vector<policy::WorkloadPolicy>& poli
     if (sig.empty()) continue;
     auto names = compile_fqdn(policies[i]);
     if (!names) return names.error();
-    auto it = fqdn_set_ids_.try_emplace(sig, static_cast<uint32_t>(fqdn_set_ids_.size() + 1)).first;
+    auto it = fqdn_set_ids_.try_emplace(sig, fqdn_set_base_ + static_cast<uint32_t>(fqdn_set_ids_.size())).first;
     uint32_t id = static_cast<uint32_t>(i + 1);
     for (const FqdnName& n : *names) {
       ztai_egress_value v{};

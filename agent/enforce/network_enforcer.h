@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -76,6 +77,9 @@ class NetworkEnforcer {
   EgressMaps maps_;
   std::optional<FqdnMaps> fqdn_;
   std::map<std::string, uint32_t> fqdn_set_ids_;  // by fqdn_signature: stable across reloads
+  // Ids start at a random number: addresses an earlier agent learnt in adopted (pinned) maps must
+  // not count for another rule set of this one that happens to get the same id.
+  uint32_t fqdn_set_base_ = std::random_device{}();
   mutable std::mutex mutex_;
   std::shared_ptr<const Loaded> slots_[2];
   std::vector<PolicyStatus> status_;
