@@ -7,7 +7,10 @@
  * reverse order, each with its length byte, then a 0 byte. "api.example.com" is
  * [3]com[7]example[3]api[0]; the pattern "*.example.com" is the prefix [3]com[7]example, which
  * matches every name below example.com at label boundaries and nothing else. Names are compared
- * byte for byte (lower case), so no hash collision can let another name in. */
+ * byte for byte (lower case), so no hash collision can let another name in.
+ *
+ * These maps are pinned with the policy maps (enforcement.persist): a layout change here bumps
+ * ZTAI_POLICY_ABI_VERSION (bpf/abi/policy.h). */
 #ifndef ZTAI_ABI_FQDN_H
 #define ZTAI_ABI_FQDN_H
 

@@ -21,6 +21,7 @@
 #include "agent/policy/policy_parser.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
+#include "tests/support/socket_address.h"
 #include "tests/support/test_cgroup.h"
 #include "tests/support/test_resolver.h"
 
@@ -35,19 +36,8 @@ constexpr uint32_t kGraceSeconds = 1;
 
 int bound_socket(int family, int type, const char* ip, uint16_t& port) {
   int fd = socket(family, type | SOCK_CLOEXEC, 0);
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (family == AF_INET6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    inet_pton(AF_INET6, ip, &s6->sin6_addr);
-    len = sizeof(*s6);
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    inet_pton(AF_INET, ip, &s4->sin_addr);
-    len = sizeof(*s4);
-  }
+  socklen_t len = 0;
+  sockaddr_storage ss = testing::socket_address(family, ip, 0, len);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return -1;
   if (type == SOCK_STREAM) listen(fd, 16);
   getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
@@ -56,29 +46,12 @@ int bound_socket(int family, int type, const char* ip, uint16_t& port) {
   return fd;
 }
 
-sockaddr_in v4(const char* ip, uint16_t port) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(port);
-  inet_pton(AF_INET, ip, &s.sin_addr);
-  return s;
-}
-
 // 0 when a TCP connect from the calling process goes through, else errno.
 int tcp_connect(int family, const char* ip, uint16_t port) {
   int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int rc;
-  if (family == AF_INET6) {
-    sockaddr_in6 s{};
-    s.sin6_family = AF_INET6;
-    s.sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &s.sin6_addr);
-    rc = connect(fd, reinterpret_cast<sockaddr*>(&s), sizeof(s));
-  } else {
-    sockaddr_in s = v4(ip, port);
-    rc = connect(fd, reinterpret_cast<sockaddr*>(&s), sizeof(s));
-  }
-  int err = rc < 0 ? errno : 0;
+  socklen_t len = 0;
+  sockaddr_storage ss = testing::socket_address(family, ip, port, len);
+  int err = connect(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 ? errno : 0;
   close(fd);
   return err;
 }
@@ -210,9 +183,10 @@ TEST_F(FqdnTest, AForgedAnswerFromAnotherResolverAllowsNothing) {
   // The forger is not a configured resolver even when it answers a query sent to it.
   int direct = in_cgroup([&] {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in f = v4("127.0.0.4", resolvers_.forger_port());
+    socklen_t len = 0;
+    sockaddr_storage f = testing::socket_address(AF_INET, "127.0.0.4", resolvers_.forger_port(), len);
     std::string q = testing::dns_query("hub.models.test", 7);
-    return sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&f), sizeof(f)) < 0 ? errno : 0;
+    return sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&f), len) < 0 ? errno : 0;
   });
   EXPECT_EQ(direct, EPERM) << "the policy does not let the workload ask another resolver";
 }

@@ -1,23 +1,22 @@
 #include "tests/support/test_resolver.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "tests/support/socket_address.h"
 
 namespace ztai::testing {
 namespace {
 
 int udp_socket(const char* ip, uint16_t& port) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  inet_pton(AF_INET, ip, &s.sin_addr);
-  socklen_t len = sizeof(s);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&s), len) != 0) return -1;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&s), &len);
-  port = ntohs(s.sin_port);
+  socklen_t len = 0;
+  sockaddr_storage ss = socket_address(AF_INET, ip, 0, len);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return -1;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  port = ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   return fd;
 }
 
@@ -114,12 +113,10 @@ int resolve_from(const std::string& name, uint16_t port) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   timeval tv{2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in r{};
-  r.sin_family = AF_INET;
-  r.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.2", &r.sin_addr);
+  socklen_t len = 0;
+  sockaddr_storage r = socket_address(AF_INET, "127.0.0.2", port, len);
   std::string q = dns_query(name, static_cast<uint16_t>(getpid()));
-  if (sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&r), sizeof(r)) < 0) {
+  if (sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&r), len) < 0) {
     close(fd);
     return 201;
   }
