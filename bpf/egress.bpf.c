@@ -13,60 +13,25 @@
 #include "lib/cgroup.h"
 #include "lib/emit.h"
 #include "lib/fqdn_maps.h"
-#include "lib/policy_maps.h"
+#include "lib/policy.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define ZTAI_IPPROTO_TCP 6
 #define ZTAI_IPPROTO_UDP 17
 
-static __always_inline bool egress__port_allowed(const struct ztai_egress_value *v, __u16 port, __u8 protocol)
-{
-	for (__u32 i = 0; i < ZTAI_POLICY_MAX_PORT_RANGES; i++) {
-		if (i >= v->count)
-			break;
-		const struct ztai_port_range *r = &v->ranges[i];
-		if (port >= r->first && port <= r->last && (r->protocol == 0 || r->protocol == protocol))
-			return true;
-	}
-	return false;
-}
-
-static __always_inline void egress__report(const struct ztai_policy_cgroup *pol, __u32 generation, __u16 rule,
-					   __u8 hook, __u8 verdict, __u8 protocol, __u16 port, const __u8 addr[16])
-{
-	struct ztai_policy_denial_event *ev = emit__control_reserve(sizeof(*ev));
-
-	if (!ev)
-		return;
-	emit__fill_header(&ev->hdr, ZTAI_EVENT_POLICY_DENIAL, sizeof(*ev), bpf_get_current_task_btf());
-	ev->policy_id = pol ? pol->policy_id : 0;
-	ev->generation = generation;
-	ev->rule = rule;
-	ev->dport = port;
-	ev->hook = hook;
-	ev->verdict = verdict;
-	ev->protocol = protocol;
-	ev->_pad = 0;
-	__builtin_memcpy(ev->daddr, addr, 16);
-	emit__control_submit(ev);
-}
-
 /* 1 lets the call through, 0 fails it with EPERM. addr: the destination as IPv6 (IPv4 mapped). */
 static __always_inline int egress__decide(struct bpf_sock_addr *ctx, const __u8 addr[16], __u8 hook)
 {
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	__u32 zero = 0;
-	struct ztai_policy_state *state = bpf_map_lookup_elem(&ztai_policy_state, &zero);
-	__u32 generation = state ? state->generation & 1 : 0;
-	struct ztai_policy_cgroup_key ckey = {.cgroup_id = cgroup_id, .generation = generation};
-	struct ztai_policy_cgroup *pol = bpf_map_lookup_elem(&ztai_policy_cgroups, &ckey);
+	__u32 generation = policy__generation();
+	struct ztai_policy_cgroup *pol = policy__of_cgroup(cgroup_id, generation);
 	__u16 port = bpf_ntohs(ctx->user_port);
 	__u8 protocol = ctx->protocol;
 
 	if (bpf_map_lookup_elem(&ztai_quarantine, &cgroup_id)) {
-		egress__report(pol, generation, ZTAI_POLICY_RULE_QUARANTINE, hook, ZTAI_VERDICT_DENIED, protocol, port,
-			       addr);
+		policy__report(pol ? pol->policy_id : 0, generation, ZTAI_POLICY_RULE_QUARANTINE, hook,
+			       ZTAI_VERDICT_DENIED, protocol, port, addr);
 		return 0;
 	}
 	if (!pol || !(pol->flags & ZTAI_POLICY_EGRESS))
@@ -75,15 +40,15 @@ static __always_inline int egress__decide(struct bpf_sock_addr *ctx, const __u8 
 	struct ztai_egress_key key = {.prefixlen = 32 + 128, .policy_slot = pol->policy_id << 1 | generation};
 	__builtin_memcpy(key.addr, addr, 16);
 	struct ztai_egress_value *v = bpf_map_lookup_elem(&ztai_egress_prefixes, &key);
-	if (v && egress__port_allowed(v, port, protocol))
+	if (v && policy__port_allowed(v, port, protocol))
 		return 1;
 	/* Addresses the workload resolved through an fqdn rule (bpf/egress_fqdn.bpf.c). */
 	v = fqdn__allowed_ports(cgroup_id, key.policy_slot, addr);
-	if (v && egress__port_allowed(v, port, protocol))
+	if (v && policy__port_allowed(v, port, protocol))
 		return 1;
 
 	bool audit = pol->flags & ZTAI_POLICY_AUDIT;
-	egress__report(pol, generation, ZTAI_POLICY_RULE_DEFAULT, hook,
+	policy__report(pol->policy_id, generation, ZTAI_POLICY_RULE_DEFAULT, hook,
 		       audit ? ZTAI_VERDICT_AUDITED : ZTAI_VERDICT_DENIED, protocol, port, addr);
 	return audit ? 1 : 0;
 }

@@ -16,7 +16,11 @@ namespace ztai::enforce {
 EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
   return {programs.program_fd("egress_connect4"), programs.program_fd("egress_connect6"),
           programs.program_fd("egress_sendmsg4"), programs.program_fd("egress_sendmsg6"),
-          programs.program_fd("fqdn_query"), programs.program_fd("fqdn_answer")};
+          programs.program_fd("fqdn_query"), programs.program_fd("fqdn_answer"),
+          programs.program_fd("seg_bind4"), programs.program_fd("seg_bind6"),
+          programs.program_fd("seg_release"), programs.program_fd("seg_connect4"),
+          programs.program_fd("seg_connect6"), programs.program_fd("seg_sendmsg4"),
+          programs.program_fd("seg_sendmsg6")};
 }
 
 Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,
@@ -66,6 +70,27 @@ Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressP
     auto answer = query ? link(programs.fqdn_answer, BPF_CGROUP_INET_INGRESS, "skb_ingress") : query;
     self->fqdn_ = query && answer;
     if (!self->fqdn_) log::warn("{}; fqdn rules allow nothing", (query ? answer : query).error().message());
+  }
+  // Without them ingress rules are not enforced, which the policy status says (assess_policy).
+  if (programs.segmentation()) {
+    const Hook seg[] = {{programs.bind4, BPF_CGROUP_INET4_POST_BIND, "post_bind4"},
+                        {programs.bind6, BPF_CGROUP_INET6_POST_BIND, "post_bind6"},
+                        {programs.release, BPF_CGROUP_INET_SOCK_RELEASE, "sock_release"},
+                        {programs.seg_connect4, BPF_CGROUP_INET4_CONNECT, "connect4"},
+                        {programs.seg_connect6, BPF_CGROUP_INET6_CONNECT, "connect6"},
+                        {programs.seg_sendmsg4, BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"},
+                        {programs.seg_sendmsg6, BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"}};
+    self->segmented_ = true;
+    for (const Hook& h : seg) {
+      auto l = h.prog >= 0 ? link(h.prog, h.type, h.name)
+                           : Result<int>(make_error(ErrorCode::kUnsupported, "the {} segmentation program is not loaded",
+                                                    h.name));
+      if (!l) {
+        log::warn("{}; ingress rules are not enforced", l.error().message());
+        self->segmented_ = false;
+        break;
+      }
+    }
   }
   close(cg);
   return self;

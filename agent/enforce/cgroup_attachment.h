@@ -20,6 +20,16 @@ struct EgressProgramFds {
   int sendmsg6 = -1;
   int fqdn_query = -1;   // cgroup_skb egress/ingress pair of fqdn rules; -1 when not loaded
   int fqdn_answer = -1;
+  // Segmentation (optional: -1 when its family is off): bind/release bookkeeping and the ingress
+  // check at connect, attached at the same cgroup so binders and callers are both seen.
+  int bind4 = -1;
+  int bind6 = -1;
+  int release = -1;
+  int seg_connect4 = -1;
+  int seg_connect6 = -1;
+  int seg_sendmsg4 = -1;
+  int seg_sendmsg6 = -1;
+  bool segmentation() const { return bind4 >= 0 || seg_connect4 >= 0; }
 };
 
 EgressProgramFds egress_program_fds(const BpfPrograms& programs);
@@ -37,12 +47,14 @@ class CgroupAttachment {
   const std::vector<int>& link_fds() const { return links_; }
   // The DNS answer programs of fqdn rules are attached too.
   bool fqdn() const { return fqdn_; }
+  bool segmented() const { return segmented_; }
 
  private:
   explicit CgroupAttachment(std::string dir) : cgroup_dir_(std::move(dir)) {}
   std::string cgroup_dir_;
   std::vector<int> links_;
   bool fqdn_ = false;
+  bool segmented_ = false;
 };
 
 }  // namespace ztai::enforce

@@ -104,6 +104,35 @@ Result<std::vector<EgressPrefix>> compile_egress(const policy::WorkloadPolicy& p
   return out;
 }
 
+Result<std::vector<IngressEntry>> compile_ingress(const std::vector<policy::WorkloadPolicy>& policies, size_t index) {
+  const policy::WorkloadPolicy& p = policies[index];
+  std::map<uint32_t, IngressEntry> by_caller;
+  if (!p.ingress.present || p.ingress.default_action != policy::DefaultAction::kDeny) return std::vector<IngressEntry>{};
+  for (size_t i = 0; i < p.ingress.allow.size(); i++) {
+    const policy::IngressRule& rule = p.ingress.allow[i];
+    auto from = std::find_if(policies.begin(), policies.end(), [&](const auto& q) { return q.name == rule.from_workload; });
+    if (from == policies.end()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: policy '{}': from.workload '{}' is not a loaded policy",
+                        rule.where.str(), p.name, rule.from_workload);
+    }
+    IngressEntry& e = by_caller[static_cast<uint32_t>(from - policies.begin() + 1)];
+    e.from_policy = static_cast<uint32_t>(from - policies.begin() + 1);
+    std::vector<policy::PortRange> ports = rule.ports;
+    if (ports.empty()) ports.push_back({0, 65535});
+    for (const policy::PortRange& r : ports) {
+      e.ranges.push_back({r.first, r.last, protocol_number(rule.protocol), 0, static_cast<uint16_t>(i)});
+    }
+    if (e.ranges.size() > ZTAI_POLICY_MAX_PORT_RANGES) {
+      return make_error(ErrorCode::kUnsupported,
+                        "{}: policy '{}': {} port ranges let '{}' in; the kernel entry holds {}: merge ports into ranges",
+                        rule.where.str(), p.name, e.ranges.size(), rule.from_workload, ZTAI_POLICY_MAX_PORT_RANGES);
+    }
+  }
+  std::vector<IngressEntry> out;
+  for (auto& [id, e] : by_caller) out.push_back(std::move(e));
+  return out;
+}
+
 ztai_egress_key egress_key(const EgressPrefix& prefix, uint32_t policy_id, uint32_t generation) {
   ztai_egress_key k{};
   k.prefixlen = 32u + prefix.prefix_len;

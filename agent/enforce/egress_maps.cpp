@@ -58,6 +58,14 @@ Status EgressMaps::put_prefix(const ztai_egress_key& key, const ztai_egress_valu
   return {};
 }
 
+Status EgressMaps::put_ingress(const ztai_ingress_key& key, const ztai_egress_value& value) {
+  if (fds_.ingress < 0) return make_error(ErrorCode::kUnsupported, "segmentation is not loaded (ztai_ingress_allow)");
+  if (bpf_map_update_elem(fds_.ingress, &key, &value, BPF_ANY) != 0) {
+    return map_error("writing an ingress rule (ztai_ingress_allow full?)");
+  }
+  return {};
+}
+
 Status EgressMaps::clear_generation(uint32_t generation) {
   auto cgroups = all_keys<ztai_policy_cgroup_key>(fds_.cgroups);
   if (!cgroups) return cgroups.error();
@@ -68,6 +76,12 @@ Status EgressMaps::clear_generation(uint32_t generation) {
   if (!prefixes) return prefixes.error();
   for (const auto& k : *prefixes) {
     if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.prefixes, &k);
+  }
+  if (fds_.ingress < 0) return {};
+  auto ingress = all_keys<ztai_ingress_key>(fds_.ingress);
+  if (!ingress) return ingress.error();
+  for (const auto& k : *ingress) {
+    if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.ingress, &k);
   }
   return {};
 }

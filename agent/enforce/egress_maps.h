@@ -15,6 +15,7 @@ struct EgressMapFds {
   int cgroups = -1;     // ztai_policy_cgroups
   int prefixes = -1;    // ztai_egress_prefixes
   int quarantine = -1;  // ztai_quarantine
+  int ingress = -1;     // ztai_ingress_allow; -1 when segmentation is not loaded
   bool valid() const { return state >= 0 && cgroups >= 0 && prefixes >= 0 && quarantine >= 0; }
 };
 
@@ -28,6 +29,7 @@ class EgressMaps {
 
   Status put_cgroup(uint64_t cgroup_id, uint32_t generation, const ztai_policy_cgroup& value);
   Status put_prefix(const ztai_egress_key& key, const ztai_egress_value& value);
+  Status put_ingress(const ztai_ingress_key& key, const ztai_egress_value& value);
   // Every entry of a slot, those the kernel copied to new cgroups included.
   Status clear_generation(uint32_t generation);
   // cgroup ids with an entry in a slot.

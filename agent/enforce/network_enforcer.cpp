@@ -45,17 +45,25 @@ PolicyStatus assess_policy(const policy::WorkloadPolicy& p, const EnforceEnviron
     partial("fqdn rules are not enforced: the DNS answer programs (cgroup_skb) are not attached, so their names "
             "allow no address and traffic they allow is denied");
   }
-  if (p.ingress.present) partial("ingress rules (segmentation) are not enforced");
+  if (p.ingress.present && p.ingress.default_action == policy::DefaultAction::kDeny) {
+    if (!env.segmented) {
+      partial("ingress rules (segmentation) are not enforced: the kernel lacks cgroup_sock (post_bind, sock_release)");
+    } else {
+      partial("ingress rules are enforced for callers in the receiver's network namespace on this node (loopback, "
+              "host network); callers in other network namespaces (pods, containers) or on other nodes are not "
+              "checked: no pod address map is built");
+    }
+  }
   if (!env.inherit) partial("cgroups made after the policy load are covered only at the next reload");
   return s;
 }
 
 namespace {
 
-ztai_egress_value value_of(const EgressPrefix& e) {
+ztai_egress_value value_of(const std::vector<ztai_port_range>& ranges) {
   ztai_egress_value v{};
-  v.count = static_cast<uint32_t>(e.ranges.size());
-  std::copy(e.ranges.begin(), e.ranges.end(), v.ranges);
+  v.count = static_cast<uint32_t>(ranges.size());
+  std::copy(ranges.begin(), ranges.end(), v.ranges);
   return v;
 }
 
@@ -65,10 +73,14 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
                                                          const policy::PolicyTargets& targets,
                                                          const EnforceEnvironment& env) {
   std::vector<std::vector<EgressPrefix>> compiled;
-  for (const policy::WorkloadPolicy& p : policies) {
-    auto c = compile_egress(p);
+  std::vector<std::vector<IngressEntry>> ingress;
+  for (size_t i = 0; i < policies.size(); i++) {
+    auto c = compile_egress(policies[i]);
     if (!c) return c.error();
     compiled.push_back(std::move(*c));
+    auto in = compile_ingress(policies, i);
+    if (!in) return in.error();
+    ingress.push_back(std::move(*in));
   }
   auto current = maps_.generation();
   if (!current) return current.error();
@@ -87,7 +99,11 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
   for (size_t i = 0; i < policies.size(); i++) {
     uint32_t id = static_cast<uint32_t>(i + 1);
     for (const EgressPrefix& e : compiled[i]) {
-      if (auto st = maps_.put_prefix(egress_key(e, id, next), value_of(e)); !st) return fail(st.error());
+      if (auto st = maps_.put_prefix(egress_key(e, id, next), value_of(e.ranges)); !st) return fail(st.error());
+    }
+    if (maps_.fds().ingress < 0) continue;  // not loaded: assess_policy says the rules are not enforced
+    for (const IngressEntry& e : ingress[i]) {
+      if (auto st = maps_.put_ingress({id << 1 | next, e.from_policy}, value_of(e.ranges)); !st) return fail(st.error());
     }
   }
   for (const auto& [cgroup, index] : targets.by_cgroup) {
@@ -95,6 +111,7 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
     ztai_policy_cgroup v{static_cast<uint32_t>(index + 1), 0};
     if (p.mode == policy::Mode::kAudit) v.flags |= ZTAI_POLICY_AUDIT;
     if (p.egress.present && p.egress.default_action == policy::DefaultAction::kDeny) v.flags |= ZTAI_POLICY_EGRESS;
+    if (p.ingress.present && p.ingress.default_action == policy::DefaultAction::kDeny) v.flags |= ZTAI_POLICY_INGRESS;
     if (auto st = maps_.put_cgroup(cgroup, next, v); !st) return fail(st.error());
   }
   auto loaded = std::make_shared<Loaded>();
@@ -159,7 +176,10 @@ DenialNames NetworkEnforcer::describe(uint32_t generation, uint32_t policy_id, u
     loaded = slots_[generation & 1];
   }
   DenialNames n;
-  n.rule = rule == ZTAI_POLICY_RULE_QUARANTINE ? "quarantine" : rule == ZTAI_POLICY_RULE_DEFAULT ? "egress.default" : "";
+  n.rule = rule == ZTAI_POLICY_RULE_QUARANTINE ? "quarantine"
+           : rule == ZTAI_POLICY_RULE_DEFAULT ? "egress.default"
+           : rule == ZTAI_POLICY_RULE_INGRESS ? "ingress.default"
+                                              : "";
   if (!loaded || policy_id == 0 || policy_id > loaded->policies.size()) return n;
   const policy::WorkloadPolicy& p = loaded->policies[policy_id - 1];
   n.policy = p.name;

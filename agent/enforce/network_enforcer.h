@@ -34,6 +34,7 @@ struct PolicyStatus {
 // What this host and agent can do, as far as policies care.
 struct EnforceEnvironment {
   bool attached = true;        // the egress programs are attached at the enforcement root
+  bool segmented = true;       // the segmentation programs are attached there too
   bool inherit = true;         // the kernel copies policies to new cgroups (egress_inherit family)
   bool kubernetes = false;     // pod metadata is available
   bool hybrid_cgroups = false; // cgroup v1 hierarchies next to v2: cgroupfs containers share v2 cgroups

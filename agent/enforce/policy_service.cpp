@@ -17,7 +17,8 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
                                                             const BpfPrograms& programs, const PodStore* pods,
                                                             MetricsRegistry& metrics) {
   EgressMapFds fds{programs.map_fd("ztai_policy_state"), programs.map_fd("ztai_policy_cgroups"),
-                   programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine")};
+                   programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine"),
+                   programs.map_fd("ztai_ingress_allow")};
   if (!fds.valid()) return make_error(ErrorCode::kKernel, "the network policy maps are missing from the BPF object");
   std::unique_ptr<PolicyService> self(new PolicyService(std::move(settings), EgressMaps(fds), pods));
   PolicyServiceSettings& s = self->settings_;
@@ -36,6 +37,7 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   if (!att) return att.error().context("network policies cannot be enforced");
   self->attachment_ = std::move(*att);
   self->env_.attached = true;
+  self->env_.segmented = self->attachment_->segmented() && fds.ingress >= 0;
   log::info("network enforcement attached at {}", s.root_cgroup);
   FqdnMapFds fqdn{programs.map_fd("ztai_fqdn_names"), programs.map_fd("ztai_fqdn_sets"),
                   programs.map_fd("ztai_fqdn_allowed"), programs.map_fd("ztai_dns_resolvers"),

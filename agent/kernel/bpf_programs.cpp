@@ -209,6 +209,12 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       {"egress_fqdn", "cgroup_skb", false, {skel->progs.fqdn_query, skel->progs.fqdn_answer}},
       // New cgroups take the policy of their parent in the kernel.
       {"egress_inherit", "tp_btf", false, {skel->progs.egress_cgroup_mkdir, skel->progs.egress_cgroup_rmdir}},
+      // Segmentation: who listens where (post_bind, sock_release) and ingress rules at connect;
+      // attached with the egress programs.
+      {"segment", "cgroup_sock", false,
+       {skel->progs.seg_bind4, skel->progs.seg_bind6, skel->progs.seg_release,
+        skel->progs.seg_connect4, skel->progs.seg_connect6, skel->progs.seg_sendmsg4,
+        skel->progs.seg_sendmsg6}},
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},

@@ -99,6 +99,7 @@ KernelFeatures probe_kernel_features() {
   out.features.push_back(probe_perf_pmu("uprobe", "uprobe"));
   out.features.push_back(probe_prog_type("cgroup_sock_addr", BPF_PROG_TYPE_CGROUP_SOCK_ADDR));
   out.features.push_back(probe_prog_type("cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB));
+  out.features.push_back(probe_prog_type("cgroup_sock", BPF_PROG_TYPE_CGROUP_SOCK));
   out.features.push_back(probe_prog_type("sockops", BPF_PROG_TYPE_SOCK_OPS));
   {
     int r = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);

@@ -28,11 +28,13 @@
 enum ztai_policy_rule {
 	ZTAI_POLICY_RULE_DEFAULT = 0xffff,    /* nothing allowed it: egress.default is deny */
 	ZTAI_POLICY_RULE_QUARANTINE = 0xfffe, /* the workload is quarantined */
+	ZTAI_POLICY_RULE_INGRESS = 0xfffd,    /* the receiver's ingress.default is deny, nothing allowed the caller */
 };
 
 enum ztai_policy_flags {
 	ZTAI_POLICY_AUDIT = 1 << 0,  /* report what would be denied, deny nothing */
 	ZTAI_POLICY_EGRESS = 1 << 1, /* egress is filtered: what no entry allows is denied */
+	ZTAI_POLICY_INGRESS = 1 << 2, /* ingress is filtered at the callers' connect (segmentation) */
 };
 
 /* Single entry of ztai_policy_state (an array of one). */
@@ -113,5 +115,35 @@ struct ztai_policy_denial_event {
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_policy_denial_event) == 80, "ztai_policy_denial_event layout");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_policy_denial_event, daddr) == 64, "denial.daddr offset");
+
+/* Segmentation (bpf/segment.bpf.c): ingress rules are enforced at the caller's connect. Sockets
+ * bound in a cgroup below the enforcement root are listed by address at bind (post_bind4/6) and
+ * removed when they are released, so a connect finds the workload that owns its destination. */
+#define ZTAI_POLICY_MAX_ENDPOINTS 65536
+#define ZTAI_POLICY_MAX_INGRESS 16384 /* (receiving policy, calling policy) pairs, both generations */
+
+/* Key of ztai_endpoints. A wildcard bind is stored as ::ffff:0.0.0.0 (IPv4) or :: (IPv6). */
+struct ztai_endpoint_key {
+	__u64 netns;     /* network namespace cookie: 127.0.0.1:80 of two namespaces are two endpoints */
+	__u8 addr[16];   /* IPv4 as ::ffff:a.b.c.d */
+	__u16 port;      /* host byte order */
+	__u8 protocol;   /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 _pad[5];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_endpoint_key) == 32, "ztai_endpoint_key layout");
+
+struct ztai_endpoint {
+	__u64 cgroup_id; /* the binder's cgroup */
+	__u64 cookie;    /* socket cookie: only the socket that bound it removes the entry */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_endpoint) == 16, "ztai_endpoint layout");
+
+/* Key of ztai_ingress_allow: which callers a receiving policy lets in; the value is a
+ * struct ztai_egress_value whose ranges carry the ingress.allow index as rule. */
+struct ztai_ingress_key {
+	__u32 policy_slot; /* receiving policy_id << 1 | generation */
+	__u32 from_policy; /* the calling cgroup's policy_id in the same generation */
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_ingress_key) == 8, "ztai_ingress_key layout");
 
 #endif

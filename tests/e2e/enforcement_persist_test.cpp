@@ -314,11 +314,14 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   std::vector<std::string> links = names_in(pin_dir_ + "/links");
   for (const char* link : {"connect4-egress_connect4", "connect6-egress_connect6", "sendmsg4-egress_sendmsg4",
                            "sendmsg6-egress_sendmsg6", "egress_cgroup_mkdir", "egress_cgroup_rmdir",
-                           "skb_egress-fqdn_query", "skb_ingress-fqdn_answer"}) {
+                           "skb_egress-fqdn_query", "skb_ingress-fqdn_answer",
+                           "post_bind4-seg_bind4", "post_bind6-seg_bind6", "sock_release-seg_release",
+                           "connect4-seg_connect4", "connect6-seg_connect6", "sendmsg4-seg_sendmsg4",
+                           "sendmsg6-seg_sendmsg6"}) {
     EXPECT_NE(std::find(links.begin(), links.end(), link), links.end()) << link << " not pinned";
   }
   std::set<unsigned> first_programs = pinned_link_programs(pin_dir_);
-  EXPECT_EQ(first_programs.size(), 8u);
+  EXPECT_EQ(first_programs.size(), 15u);  // egress 4, egress_inherit 2, fqdn 2, segmentation 7
   // A map added to these programs without LIBBPF_PIN_BY_NAME would start empty after a restart.
   EXPECT_EQ(unpinned_state_maps(pin_dir_), std::set<std::string>{});
 
@@ -358,7 +361,7 @@ TEST_F(PersistTest, KilledAgentKeepsEnforcingAndTheRestartedOneAdoptsIt) {
   EXPECT_EQ(after.id, before.id) << "the pinned map is reused";
   EXPECT_NE(after.generation & 1, before.generation & 1) << "the policy load flipped the generation";
   std::set<unsigned> second_programs = pinned_link_programs(pin_dir_);
-  EXPECT_EQ(second_programs.size(), 8u);
+  EXPECT_EQ(second_programs.size(), 15u);
   for (unsigned id : second_programs) EXPECT_FALSE(first_programs.count(id)) << "link still on the old program";
   EXPECT_EQ(from_workload(denied_.port), EPERM);
   EXPECT_EQ(from_workload(allowed_.port), 0);

@@ -154,6 +154,15 @@ TEST_F(BtfLayout, NetworkPolicy) {
                  M(ztai_policy_denial_event, daddr)});
 }
 
+TEST_F(BtfLayout, SegmentationMaps) {
+  expect_layout("ztai_endpoint_key", sizeof(ztai_endpoint_key),
+                {M(ztai_endpoint_key, netns), M(ztai_endpoint_key, addr), M(ztai_endpoint_key, port),
+                 M(ztai_endpoint_key, protocol)});
+  expect_layout("ztai_endpoint", sizeof(ztai_endpoint), {M(ztai_endpoint, cgroup_id), M(ztai_endpoint, cookie)});
+  expect_layout("ztai_ingress_key", sizeof(ztai_ingress_key),
+                {M(ztai_ingress_key, policy_slot), M(ztai_ingress_key, from_policy)});
+}
+
 TEST_F(BtfLayout, CountersAndConfig) {
   expect_layout("ztai_kernel_counters", sizeof(ztai_kernel_counters),
                 {M(ztai_kernel_counters, ring_drops), M(ztai_kernel_counters, read_errors),

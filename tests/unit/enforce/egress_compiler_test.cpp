@@ -79,5 +79,46 @@ TEST(EgressCompiler, TooManyPortRangesForOnePrefixIsAnErrorNotAWeakerPolicy) {
       << c.error().message();
 }
 
+std::vector<policy::WorkloadPolicy> with_ingress(const std::string& ingress) {
+  auto r = policy::parse_policy_text(
+      "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: { name: gw }\nspec:\n  selector: { cgroup: /gw }\n"
+      "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: { name: api }\n"
+      "spec:\n  selector: { cgroup: /api }\n  ingress:\n" + ingress,
+      "p.yaml");
+  EXPECT_TRUE(r) << r.error().message();
+  return *r;
+}
+
+TEST(IngressCompiler, OneEntryPerCallingPolicyWithTheRulesPortsAndIndexes) {
+  auto ps = with_ingress("    default: deny\n    allow:\n"
+                         "      - { from: { workload: gw }, ports: [8000], protocol: tcp }\n"
+                         "      - { from: { workload: api }, ports: [\"9000-9100\"] }\n"
+                         "      - { from: { workload: gw } }\n");
+  auto c = compile_ingress(ps, 1);
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ((*c)[0].from_policy, 1u);  // gw, loaded first
+  Ranges gw;
+  for (const auto& r : (*c)[0].ranges) gw.emplace_back(r.first, r.last, r.protocol, r.rule);
+  EXPECT_EQ(gw, (Ranges{{8000, 8000, 6, 0}, {0, 65535, 0, 2}}));
+  EXPECT_EQ((*c)[1].from_policy, 2u);
+  EXPECT_EQ((*c)[1].ranges.size(), 1u);
+  EXPECT_EQ((*c)[1].ranges[0].rule, 1u);
+  // A policy without ingress, or one whose ingress defaults to allow, filters nothing.
+  EXPECT_TRUE(compile_ingress(ps, 0)->empty());
+  EXPECT_TRUE(compile_ingress(with_ingress("    default: allow\n    allow: [ { from: { workload: gw } } ]\n"), 1)->empty());
+}
+
+TEST(IngressCompiler, RefusesMorePortRangesThanTheKernelEntryHoldsNamingTheRule) {
+  std::string ports;
+  for (int i = 0; i < 17; i++) ports += (i ? ", " : "") + std::to_string(1000 + 2 * i);
+  auto c = compile_ingress(with_ingress("    default: deny\n    allow:\n      - { from: { workload: gw }, ports: [" + ports +
+                                        "] }\n"),
+                           1);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("p.yaml:"), std::string::npos) << c.error().message();
+  EXPECT_NE(c.error().message().find("'gw'"), std::string::npos) << c.error().message();
+}
+
 }  // namespace
 }  // namespace ztai::enforce

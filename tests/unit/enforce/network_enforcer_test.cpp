@@ -55,5 +55,20 @@ TEST(AssessPolicy, NotEnforcedWithoutWhatItsSelectorNeeds) {
   EXPECT_EQ(s.state, EnforcementState::kNotEnforced);
 }
 
+TEST(AssessPolicy, IngressRulesSayWhichCallersAreChecked) {
+  auto p = parse("  selector: { cgroup: /a }\n  ingress: { default: deny, allow: [ { from: { workload: p } } ] }\n");
+  auto s = assess_policy(p, {}, 1);
+  EXPECT_EQ(s.state, EnforcementState::kPartial);
+  ASSERT_EQ(s.reasons.size(), 1u);
+  EXPECT_NE(s.reasons[0].find("other network namespaces"), std::string::npos) << s.reasons[0];
+  EnforceEnvironment unsegmented;
+  unsegmented.segmented = false;
+  s = assess_policy(p, unsegmented, 1);
+  EXPECT_NE(s.reasons[0].find("not enforced"), std::string::npos) << s.reasons[0];
+  // ingress.default: allow asks for nothing the kernel must do.
+  s = assess_policy(parse("  selector: { cgroup: /a }\n  ingress: { default: allow }\n"), unsegmented, 1);
+  EXPECT_EQ(s.state, EnforcementState::kEnforced);
+}
+
 }  // namespace
 }  // namespace ztai::enforce

@@ -1,0 +1,230 @@
+// Segmentation in the kernel, in cgroups the test creates and attaches to (never the root): a
+// server workload whose policy has ingress.default: deny is reachable on loopback from the
+// workload its from.workload names, on the allowed port only, and not from another workload
+// (EPERM and a denial record naming the receiving policy), over IPv4, IPv6 and wildcard binds;
+// audit mode reports without denying; the endpoint goes when the server's sockets close.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <optional>
+
+#include "agent/common/mounts.h"
+#include "agent/enforce/cgroup_attachment.h"
+#include "agent/enforce/network_enforcer.h"
+#include "agent/policy/policy_parser.h"
+#include "tests/support/event_collector.h"
+#include "tests/support/kernel_test.h"
+#include "tests/support/loopback.h"
+#include "tests/support/test_cgroup.h"
+
+namespace ztai {
+namespace {
+
+using testing::EventCollector;
+using testing::TestCgroup;
+
+// Ports the server child bound (0: that bind failed).
+struct ServerPorts {
+  uint16_t v4_allowed = 0, v4_other = 0, v6 = 0, any4 = 0, any6 = 0;
+};
+
+class SegmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ZTAI_KERNEL_PREREQ(testing::kernel_available());
+    auto c = EventCollector::start(LoaderSettings{});
+    ZTAI_KERNEL_PREREQ(c ? Status() : c.error());
+    collector_ = std::move(*c);
+    auto cg = TestCgroup::create("segment");
+    ASSERT_TRUE(cg) << cg.error().message();
+    cgroup_ = std::move(*cg);
+    auto srv = cgroup_->create_child("srv");
+    ASSERT_TRUE(srv);
+    srv_id_ = *srv;
+    for (const char* name : {"a", "b"}) ASSERT_TRUE(cgroup_->create_child(name));
+    auto mounts = read_mounts();
+    ASSERT_TRUE(mounts);
+    mount_ = *find_mount(*mounts, "cgroup2");
+    relative_ = cgroup_->path().substr(mount_.size());
+    const BpfPrograms& p = collector_->programs();
+    enforce::EgressMapFds fds{p.map_fd("ztai_policy_state"), p.map_fd("ztai_policy_cgroups"),
+                              p.map_fd("ztai_egress_prefixes"), p.map_fd("ztai_quarantine"),
+                              p.map_fd("ztai_ingress_allow")};
+    ZTAI_KERNEL_PREREQ(fds.valid() && fds.ingress >= 0 ? Status()
+                                                        : make_error(ErrorCode::kUnsupported, "segmentation not loaded"));
+    auto att = enforce::CgroupAttachment::attach(enforce::egress_program_fds(p), cgroup_->path());
+    ZTAI_KERNEL_PREREQ(att ? Status() : att.error());
+    attachment_ = std::move(*att);
+    ASSERT_TRUE(attachment_->segmented());
+    enforcer_.emplace(enforce::EgressMaps(fds));
+  }
+
+  void TearDown() override {
+    stop_server();
+    if (enforcer_) {
+      EXPECT_TRUE(enforcer_->clear());
+    }
+  }
+
+  // The server workload: binds, reports its ports through a pipe, and holds the sockets until
+  // stop_server().
+  void start_server() {
+    int ports_pipe[2], hold_pipe[2];
+    ASSERT_EQ(pipe(ports_pipe), 0);
+    ASSERT_EQ(pipe(hold_pipe), 0);
+    server_ = cgroup_->fork_into(
+        [&] {
+          close(ports_pipe[0]);
+          close(hold_pipe[1]);
+          testing::LoopbackListener l1(AF_INET, SOCK_STREAM, "127.0.0.1"), l2(AF_INET, SOCK_STREAM, "127.0.0.1");
+          testing::LoopbackListener l3(AF_INET6, SOCK_STREAM, "::1"), l4(AF_INET, SOCK_STREAM, "0.0.0.0");
+          testing::LoopbackListener l5(AF_INET6, SOCK_STREAM, "::");
+          ServerPorts p{l1.port, l2.port, l3.port, l4.port, l5.port};
+          if (write(ports_pipe[1], &p, sizeof(p)) != sizeof(p)) return 1;
+          char c;
+          return read(hold_pipe[0], &c, 1) >= 0 ? 0 : 1;
+        },
+        "srv");
+    close(ports_pipe[1]);
+    close(hold_pipe[0]);
+    hold_ = hold_pipe[1];
+    ASSERT_EQ(read(ports_pipe[0], &ports_, sizeof(ports_)), static_cast<ssize_t>(sizeof(ports_)));
+    close(ports_pipe[0]);
+    ASSERT_TRUE(ports_.v4_allowed && ports_.v4_other && ports_.v6 && ports_.any4 && ports_.any6);
+  }
+
+  void stop_server() {
+    if (server_ <= 0) return;
+    close(hold_);
+    EXPECT_EQ(TestCgroup::wait(server_), 0);
+    server_ = 0;
+  }
+
+  // api (the server) lets gateway (cgroup a) in on some ports; other (cgroup b) is not named.
+  void apply(const std::string& mode) {
+    std::string text = fmt::format(
+        "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: api }}\n"
+        "spec:\n  selector: {{ cgroup: \"{0}/srv\" }}\n  mode: {1}\n  ingress:\n    default: deny\n    allow:\n"
+        "      - {{ name: from-gateway, from: {{ workload: gateway }}, ports: [{2}, {3}, {4}, {5}] }}\n"
+        "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: gateway }}\n"
+        "spec:\n  selector: {{ cgroup: \"{0}/a\" }}\n"
+        "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: other }}\n"
+        "spec:\n  selector: {{ cgroup: \"{0}/b\" }}\n",
+        relative_, mode, ports_.v4_allowed, ports_.v6, ports_.any4, ports_.any6);
+    auto parsed = policy::parse_policy_text(text, "segment-test.yaml");
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    ASSERT_TRUE(policy::check_policy_set(*parsed));
+    policies_ = *parsed;
+    auto cgroups = policy::scan_cgroups(mount_, nullptr);
+    ASSERT_TRUE(cgroups) << cgroups.error().message();
+    auto st = enforcer_->apply(policies_, policy::resolve_targets(policies_, *cgroups), {});
+    ASSERT_TRUE(st) << st.error().message();
+  }
+
+  int reach_from(const std::string& child, int family, const char* ip, uint16_t port) {
+    last_child_ = cgroup_->fork_into([&] { return testing::reach(family, SOCK_STREAM, ip, port); }, child);
+    int status = TestCgroup::wait(last_child_);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::optional<NetDenialPayload> denial_of(pid_t pid, uint16_t port) {
+    const Event* e = collector_->wait_for([&](const Event& x) {
+      const auto* d = x.as<NetDenialPayload>();
+      return d && x.hdr.proc.tgid == static_cast<uint32_t>(pid) && d->dport == port;
+    });
+    if (!e) return std::nullopt;
+    return *e->as<NetDenialPayload>();
+  }
+
+  // Endpoints the kernel lists for a cgroup.
+  size_t endpoints_of(uint64_t cgroup_id) const {
+    int fd = collector_->programs().map_fd("ztai_endpoints");
+    size_t n = 0;
+    ztai_endpoint_key key{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+      ztai_endpoint v{};
+      if (bpf_map_lookup_elem(fd, &next, &v) == 0 && v.cgroup_id == cgroup_id) n++;
+      key = next;
+      prev = &key;
+    }
+    return n;
+  }
+
+  std::unique_ptr<EventCollector> collector_;
+  std::unique_ptr<TestCgroup> cgroup_;
+  std::unique_ptr<enforce::CgroupAttachment> attachment_;
+  std::optional<enforce::NetworkEnforcer> enforcer_;
+  std::vector<policy::WorkloadPolicy> policies_;
+  std::string mount_, relative_;
+  uint64_t srv_id_ = 0;
+  pid_t server_ = 0, last_child_ = 0;
+  int hold_ = -1;
+  ServerPorts ports_;
+};
+
+TEST_F(SegmentTest, OnlyTheNamedWorkloadReachesTheServerOnItsPorts) {
+  start_server();
+  apply("enforce");
+
+  EXPECT_EQ(reach_from("a", AF_INET, "127.0.0.1", ports_.v4_allowed), 0);
+  EXPECT_EQ(reach_from("a", AF_INET, "127.0.0.1", ports_.v4_other), EPERM) << "a port no rule allows";
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.v4_allowed), EPERM);
+  auto d = denial_of(last_child_, ports_.v4_allowed);
+  ASSERT_TRUE(d) << "no denial record for the refused connect";
+  EXPECT_EQ(d->hook, PolicyHook::kConnect4);
+  EXPECT_FALSE(d->audit);
+  EXPECT_EQ(d->daddr.to_string(), "127.0.0.1");
+  enforce::DenialNames names = enforcer_->describe(d->generation, d->policy_id, d->rule);
+  EXPECT_EQ(names.policy, "api");
+  EXPECT_EQ(names.rule, "ingress.default");
+  EXPECT_EQ(names.mode, "enforce");
+
+  EXPECT_EQ(reach_from("a", AF_INET6, "::1", ports_.v6), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "::1", ports_.v6), EPERM);
+  d = denial_of(last_child_, ports_.v6);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->hook, PolicyHook::kConnect6);
+
+  // Wildcard binds are reached through any loopback address, and IPv4 reaches a dual-stack `::`.
+  EXPECT_EQ(reach_from("a", AF_INET, "127.0.0.1", ports_.any4), 0);
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.any4), EPERM);
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.2", ports_.any4), EPERM);
+  EXPECT_EQ(reach_from("a", AF_INET6, "::1", ports_.any6), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "::1", ports_.any6), EPERM);
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.any6), EPERM);
+  EXPECT_EQ(reach_from("a", AF_INET, "127.0.0.1", ports_.any6), 0);
+  // A workload always reaches its own listeners.
+  EXPECT_EQ(reach_from("srv", AF_INET, "127.0.0.1", ports_.v4_other), 0);
+}
+
+TEST_F(SegmentTest, AuditModeReportsWithoutDenying) {
+  start_server();
+  apply("audit");
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.v4_allowed), 0);
+  auto d = denial_of(last_child_, ports_.v4_allowed);
+  ASSERT_TRUE(d) << "audit mode reports what enforce would deny";
+  EXPECT_TRUE(d->audit);
+  EXPECT_EQ(enforcer_->describe(d->generation, d->policy_id, d->rule).policy, "api");
+}
+
+TEST_F(SegmentTest, EndpointsGoWhenTheSocketsClose) {
+  start_server();
+  EXPECT_EQ(endpoints_of(srv_id_), 5u);
+  stop_server();
+  EXPECT_EQ(endpoints_of(srv_id_), 0u);
+  apply("enforce");
+  // Nobody listens: the connect is refused by the stack, not by a stale endpoint.
+  EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.v4_allowed), ECONNREFUSED);
+}
+
+}  // namespace
+}  // namespace ztai
