@@ -2,9 +2,11 @@
 // a test resolver on 127.0.0.2 answers names with 127.0.0.3 and ::1 (through a CNAME); a workload
 // in the cgroup reaches the answered address right after the answer, not before its query, not
 // after the TTL plus grace, and not on a port the rule does not name. A forged answer from a
-// second resolver on 127.0.0.4 allows nothing, and neither does an answer for a name no rule
-// matches. Traffic goes to 127.0.0.0/8 and ::1 only.
+// second resolver on 127.0.0.4 allows nothing, and neither does the trusted resolver's answer to a
+// query nobody sent or an answer for a name no rule matches. Traffic goes to 127.0.0.0/8 and ::1
+// only.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -189,6 +191,32 @@ TEST_F(FqdnTest, AForgedAnswerFromAnotherResolverAllowsNothing) {
     return sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&f), len) < 0 ? errno : 0;
   });
   EXPECT_EQ(direct, EPERM) << "the policy does not let the workload ask another resolver";
+}
+
+TEST_F(FqdnTest, TheResolversAnswerToAQueryNobodySentAllowsNothing) {
+  apply();
+  uint64_t forged = counter(ZTAI_FQDN_FORGED);
+  int ports[2];
+  ASSERT_EQ(pipe2(ports, O_CLOEXEC), 0);
+  pid_t pid = cgroup_->fork_into([&] {
+    close(ports[0]);
+    uint16_t port = 0;
+    int fd = bound_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", port);
+    timeval tv{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (write(ports[1], &port, sizeof(port)) != sizeof(port)) return 201;
+    char buf[512];
+    if (recv(fd, buf, sizeof(buf), 0) <= 12) return 202;
+    return tcp_connect(AF_INET, "127.0.0.3", port4_);
+  });
+  close(ports[1]);
+  uint16_t port = 0;
+  ASSERT_EQ(read(ports[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
+  close(ports[0]);
+  resolvers_.answer_unasked("hub.models.test", port);
+  int status = TestCgroup::wait(pid);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, EPERM) << "202: the answer did not arrive";
+  EXPECT_EQ(counter(ZTAI_FQDN_FORGED), forged + 1);
 }
 
 TEST_F(FqdnTest, AnAnswerForANameNoRuleMatchesAllowsNothing) {

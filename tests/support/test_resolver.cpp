@@ -95,6 +95,13 @@ void TestResolver::serve() {
   }
 }
 
+void TestResolver::answer_unasked(const std::string& name, uint16_t port) const {
+  std::string answer = answer_to(dns_query(name, 99), ttl_);
+  socklen_t len = 0;
+  sockaddr_storage to = socket_address(AF_INET, "127.0.0.1", port, len);
+  sendto(real_, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&to), len);
+}
+
 std::string dns_query(const std::string& name, uint16_t id) {
   std::string q;
   put16(q, id);

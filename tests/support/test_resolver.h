@@ -21,6 +21,9 @@ class TestResolver {
   bool ok() const { return real_ >= 0 && forger_ >= 0; }
   uint16_t port() const { return real_port_; }
   uint16_t forger_port() const { return forger_port_; }
+  // Sends, from the resolver's own socket, an answer for name to 127.0.0.1:port, which asked
+  // nothing.
+  void answer_unasked(const std::string& name, uint16_t port) const;
 
  private:
   void serve();
