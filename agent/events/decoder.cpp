@@ -9,6 +9,7 @@
 #include "agent/events/net_decoder.h"
 #include "agent/events/policy_decoder.h"
 #include "agent/events/process_decoder.h"
+#include "agent/events/selfguard_decoder.h"
 #include "bpf/abi/events.h"
 
 namespace ztai {
@@ -32,6 +33,7 @@ constexpr std::array<DecodeFn, ZTAI_EVENT_TYPE_MAX> kDecoders = [] {
   t[ZTAI_EVENT_RAW_SOCKET] = decode_raw_socket;
   t[ZTAI_EVENT_POLICY_DENIAL] = decode_policy_denial;
   t[ZTAI_EVENT_GUARD_DENIAL] = decode_guard_denial;
+  t[ZTAI_EVENT_SELFGUARD] = decode_selfguard;
   return t;
 }();
 
@@ -98,6 +100,7 @@ std::string_view event_type_name(EventType type) {
     case EventType::kDnsQuery: return "dns_query";
     case EventType::kNetDenial: return "net_denial";
     case EventType::kGuardDenial: return "policy_denial";
+    case EventType::kSelfGuard: return "selfguard";
     case EventType::kLlmRequest: return "llm_request";
     case EventType::kLlmResponse: return "llm_response";
     case EventType::kMcpMessage: return "mcp_message";

@@ -13,6 +13,7 @@
 #include "agent/events/guard_payloads.h"
 #include "agent/events/net_payloads.h"
 #include "agent/events/policy_payloads.h"
+#include "agent/events/selfguard_payloads.h"
 
 namespace ztai {
 
@@ -70,6 +71,7 @@ enum class EventType : uint16_t {
   kDnsQuery = 17,
   kNetDenial = 20,  // network policy (agent/events/policy_payloads.h)
   kGuardDenial = 19,  // process and file enforcement (agent/events/guard_payloads.h)
+  kSelfGuard = 22,    // the agent itself acted on (agent/events/selfguard_payloads.h)
   // Decoded in userspace from captured byte streams (agent/protocols/stream); no record type.
   kLlmRequest = 64,
   kLlmResponse = 65,
@@ -157,7 +159,7 @@ struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
                IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
-               GuardDenialPayload, NetDenialPayload>
+               GuardDenialPayload, NetDenialPayload, SelfGuardPayload>
       payload;
 
   template <typename T>

@@ -8,6 +8,7 @@
 #include "agent/fields/mcp_fields.h"
 #include "agent/fields/net_fields.h"
 #include "agent/fields/policy_fields.h"
+#include "agent/fields/selfguard_fields.h"
 #include "agent/fields/posture_fields.h"
 #include "agent/fields/sequence_fields.h"
 #include "agent/fields/process_fields.h"
@@ -81,6 +82,7 @@ const FieldRegistry& builtin_fields() {
     add_net_fields(r);
     add_workload_fields(r);
     add_policy_fields(r);
+    add_selfguard_fields(r);
     add_posture_fields(r);
     add_chain_fields(r);
     add_detect_fields(r);

@@ -237,6 +237,10 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
+      // Another process touching the agent's programs and maps, signalling or tracing the agent.
+      {"selfguard", "tp_btf", false,
+       {skel->progs.selfguard_enter_bpf, skel->progs.selfguard_signal, skel->progs.selfguard_enter_ptrace,
+        skel->progs.selfguard_enter_process_vm_writev, skel->progs.selfguard_enter_process_vm_readv}},
   };
   // libbpf 1.1 does not know the cgroup/connect_unix section; it is typed here, attached by
   // GuardMaps to each guarded cgroup, and never by the skeleton.

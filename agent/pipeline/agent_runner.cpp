@@ -15,6 +15,7 @@
 #include "agent/kernel/enforcement_pins.h"
 #include "agent/policy/policy_object.h"
 #include "agent/kernel/preflight.h"
+#include "agent/kernel/self_guard.h"
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/event_processor.h"
 #include "agent/pipeline/output_stage.h"
@@ -315,6 +316,14 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     }
   }
   uint64_t next_tls_scan = BootClock::now_boot_ns() + config.capture.rescan_seconds * 1'000'000'000ull;
+  // Last, once the policies' cgroup links and the TLS probes exist: every BPF object the agent
+  // holds is registered as its own; objects made later are registered by each tick's check.
+  auto guard = SelfGuard::start(**programs, static_cast<uint32_t>(getpid()));
+  if (!guard) return guard.error();
+  processor.use_selfguard_names([&](SelfGuardPayload& p) { (*guard)->name(p); });
+  if (!(*programs)->family_loaded("selfguard")) {
+    log::warn("self-protection sees only detached links: the selfguard programs did not load");
+  }
 
   log::info("running: {} programs attached, {} processes seeded, events to outputs: {}", (*programs)->attached().size(),
             seeded, config.output.events ? "yes" : "no");
@@ -345,6 +354,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     if (now >= next_housekeeping) {
       processes.reap(now);
       drops.check();
+      for (const Event& e : (*guard)->check()) processor.on_event(e);
       if (hooks.on_tick) hooks.on_tick();
       if (policies) policies->tick(now, false);
       next_housekeeping = now + 1'000'000'000;

@@ -5,6 +5,7 @@
 #include "agent/common/log.h"
 #include "agent/events/decoder.h"
 
+#include <signal.h>
 #include <unistd.h>
 #include "agent/fields/workload_fields.h"
 
@@ -61,6 +62,10 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       {"evt.type", "evt.time", "policy.name", "policy.rule", "policy.action", "policy.mode", "policy.kind",
        "policy.target", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
        "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kSelfGuardAll = with_workload(
+      {"evt.type", "evt.time", "selfguard.action", "selfguard.target", "selfguard.command", "selfguard.object_id",
+       "selfguard.signal_code", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
+       "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   static const std::vector<std::string> kBlindSpotAll = with_workload(
       {"evt.type", "evt.time", "evt.res", "evt.rawres", "evt.arg.entries", "evt.arg.setup_flags", "evt.arg.domain",
        "evt.arg.type", "evt.arg.proto", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath",
@@ -92,6 +97,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     case EventType::kRawSocket: return kBlindSpotAll;
     case EventType::kNetDenial: return kDenialAll;
     case EventType::kGuardDenial: return kGuardDenialAll;
+    case EventType::kSelfGuard: return kSelfGuardAll;
     case EventType::kExec: return kExecAll;
     case EventType::kFork: return kForkAll;
     case EventType::kExit: return kExitAll;
@@ -146,6 +152,9 @@ void EventProcessor::on_event(const Event& original) {
   } else if (original.as<GuardDenialPayload>() && name_guard_denial_) {
     named = original;
     name_guard_denial_(std::get<GuardDenialPayload>(named->payload));
+  } else if (original.as<SelfGuardPayload>() && name_selfguard_) {
+    named = original;
+    name_selfguard_(std::get<SelfGuardPayload>(named->payload));
   }
   const Event& event = named ? *named : original;
   if (auto i = static_cast<size_t>(event.hdr.type); i < events_by_type_.size()) {
@@ -183,6 +192,15 @@ void EventProcessor::on_event(const Event& original) {
     }
     guard_denial_alerts_->inc();
     output_.submit(guard_denial_alert(ctx, *d));
+  }
+  if (const SelfGuardPayload* p = event.as<SelfGuardPayload>()) {
+    if (!selfguard_alerts_) {
+      selfguard_alerts_ = &metrics_.counter("ztai_selfguard_alerts_total",
+                                            "Alerts raised because another process acted on the agent or its BPF "
+                                            "objects, or the agent found one of its links detached");
+    }
+    selfguard_alerts_->inc();
+    output_.submit(selfguard_alert(ctx, *p));
   }
   if (settings_.emit_events) output_.submit(event_record(ctx));
 }
@@ -342,6 +360,47 @@ Record EventProcessor::guard_denial_alert(const EventContext& ctx, const GuardDe
                          d.rule_name.empty() ? "<unknown>" : d.rule_name,
                          ctx.workload && !ctx.workload->name.empty() ? ctx.workload->name : "<unknown>",
                          ctx.event.hdr.proc.tgid, p ? p->exe_path : "<unknown>");
+  return r;
+}
+
+// Tampering with the sensor is critical; opening its objects by id is what `bpftool prog show`
+// does, and SIGTERM or SIGINT, or any signal from the service manager (pid 1), is an orderly
+// stop: the SIEM is told the sensor goes down, and by whom.
+static Priority selfguard_priority(const SelfGuardPayload& p, uint32_t actor) {
+  switch (p.action) {
+    case SelfGuardAction::kObjectOpen: return Priority::kNotice;
+    case SelfGuardAction::kSignal:
+      if (actor == 1 || p.command == SIGTERM || p.command == SIGINT) return Priority::kNotice;
+      return Priority::kWarning;
+    case SelfGuardAction::kMemoryRead: return Priority::kWarning;
+    default: return Priority::kCritical;
+  }
+}
+
+Record EventProcessor::selfguard_alert(const EventContext& ctx, const SelfGuardPayload& p) const {
+  Record r;
+  r.kind = RecordKind::kAlert;
+  r.time_unix_ns = clock_.to_unix_ns(ctx.event.hdr.boot_ns);
+  r.rule = "Agent self-protection";
+  r.priority = selfguard_priority(p, ctx.event.hdr.proc.tgid);
+  r.source = "selfguard";
+  r.hostname = settings_.hostname;
+  r.tags = {"selfguard", "tamper"};
+  auto i = static_cast<size_t>(ctx.event.hdr.type) % output_selection_.size();
+  if (!output_selection_[i]) output_selection_[i] = select_fields(fields_, event_output_fields(ctx.event.hdr.type));
+  r.fields = extract_fields(ctx, *output_selection_[i]);
+  std::string command = selfguard_command_name(p);
+  std::string target = selfguard_target(p);
+  if (!ctx.event.hdr.proc.valid()) {
+    r.output = fmt::format("agent self-protection: {} {} found by the agent's check (actor unknown)",
+                           selfguard_action_name(p.action), target);
+    return r;
+  }
+  const ProcessInfo* proc = ctx.proc;
+  r.output = fmt::format("agent self-protection: {} {} on {} by pid={} exe={} parent={}",
+                         selfguard_action_name(p.action), command, target, ctx.event.hdr.proc.tgid,
+                         proc ? proc->exe_path : "<unknown>",
+                         proc && processes_.parent_of(*proc) ? processes_.parent_of(*proc)->name : "<unknown>");
   return r;
 }
 

@@ -47,6 +47,10 @@ class EventProcessor : public RecordSink {
     name_guard_denial_ = std::move(namer);
   }
 
+  // Name the agent's own maps, programs and links in self-protection events. Those events raise
+  // an alert whatever the rules say: the sensor being tampered with is never silent.
+  void use_selfguard_names(std::function<void(SelfGuardPayload&)> namer) { name_selfguard_ = std::move(namer); }
+
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
 
@@ -73,6 +77,7 @@ class EventProcessor : public RecordSink {
   Record event_record(const EventContext& ctx) const;
   Record denial_alert(const EventContext& ctx, const NetDenialPayload& d) const;
   Record guard_denial_alert(const EventContext& ctx, const GuardDenialPayload& d) const;
+  Record selfguard_alert(const EventContext& ctx, const SelfGuardPayload& p) const;
 
   EventProcessorSettings settings_;
   ProcessTable& processes_;
@@ -83,8 +88,10 @@ class EventProcessor : public RecordSink {
   std::function<void(NetDenialPayload&)> name_denial_;
   std::function<void(GuardDenialPayload&)> name_guard_denial_;
   std::function<void(const ProcessInfo&)> exec_watch_;
+  std::function<void(SelfGuardPayload&)> name_selfguard_;
   Counter* denial_alerts_ = nullptr;
   Counter* guard_denial_alerts_ = nullptr;
+  Counter* selfguard_alerts_ = nullptr;
   const FieldRegistry& fields_;
   MetricsRegistry& metrics_;
   Counter& decode_errors_;

@@ -32,6 +32,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_GUARD_DENIAL = 19, /* bpf/abi/guard.h */
 	ZTAI_EVENT_POLICY_DENIAL = 20, /* bpf/abi/policy.h */
 	ZTAI_EVENT_PROCESS_EXEC = 21, /* exec with posture; replaces type 1 */
+	ZTAI_EVENT_SELFGUARD = 22, /* bpf/abi/selfguard.h */
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 

@@ -13,6 +13,7 @@
 #include "bpf/abi/filter.h"
 #include "bpf/abi/policy.h"
 #include "bpf/abi/guard.h"
+#include "bpf/abi/selfguard.h"
 
 namespace {
 
@@ -186,6 +187,17 @@ TEST_F(BtfLayout, GuardTablesAndDenial) {
                  M(ztai_guard_denial_event, ino), M(ztai_guard_denial_event, dev), M(ztai_guard_denial_event, policy_id),
                  M(ztai_guard_denial_event, rule_id), M(ztai_guard_denial_event, kind), M(ztai_guard_denial_event, flags),
                  M(ztai_guard_denial_event, path_len), M(ztai_guard_denial_event, path)});
+}
+
+TEST_F(BtfLayout, SelfGuard) {
+  expect_layout("ztai_selfguard_key", sizeof(ztai_selfguard_key), {M(ztai_selfguard_key, object), M(ztai_selfguard_key, id)});
+  expect_layout("ztai_selfguard_config", sizeof(ztai_selfguard_config),
+                {M(ztai_selfguard_config, protected_tgid), M(ztai_selfguard_config, signals)});
+  expect_layout("ztai_selfguard_event", sizeof(ztai_selfguard_event),
+                {M(ztai_selfguard_event, hdr), M(ztai_selfguard_event, action), M(ztai_selfguard_event, object),
+                 M(ztai_selfguard_event, target_tgid), M(ztai_selfguard_event, object_id),
+                 M(ztai_selfguard_event, command), M(ztai_selfguard_event, signal_code),
+                 M(ztai_selfguard_event, signal_result)});
 }
 
 // The host side of the same contract, checked at compile time.

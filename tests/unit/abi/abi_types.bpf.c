@@ -9,6 +9,7 @@
 #include "abi/filter.h"
 #include "abi/policy.h"
 #include "abi/guard.h"
+#include "abi/selfguard.h"
 
 struct ztai_proc_key abi_proc_key;
 struct ztai_event_header abi_event_header;
@@ -43,5 +44,8 @@ struct ztai_guard_file_key abi_guard_file_key;
 struct ztai_guard_entry abi_guard_entry;
 struct ztai_guard_unix_key abi_guard_unix_key;
 struct ztai_guard_denial_event abi_guard_denial_event;
+struct ztai_selfguard_key abi_selfguard_key;
+struct ztai_selfguard_config abi_selfguard_config;
+struct ztai_selfguard_event abi_selfguard_event;
 
 char LICENSE[] __attribute__((section("license"), used)) = "GPL";
