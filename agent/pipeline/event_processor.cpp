@@ -193,7 +193,11 @@ void EventProcessor::on_event(const Event& original) {
     guard_denial_alerts_->inc();
     output_.submit(guard_denial_alert(ctx, *d));
   }
-  if (const SelfGuardPayload* p = event.as<SelfGuardPayload>()) {
+  if (const SelfGuardPayload* p = event.as<SelfGuardPayload>(); p && repeated_open(event.hdr.proc, *p)) {
+    metrics_.counter("ztai_selfguard_repeated_opens_total",
+                     "Opens by id of the agent's BPF objects by a process already reported for one")
+        .inc();
+  } else if (p) {
     if (!selfguard_alerts_) {
       selfguard_alerts_ = &metrics_.counter("ztai_selfguard_alerts_total",
                                             "Alerts raised because another process acted on the agent or its BPF "
@@ -375,6 +379,14 @@ static Priority selfguard_priority(const SelfGuardPayload& p, uint32_t actor) {
     case SelfGuardAction::kMemoryRead: return Priority::kWarning;
     default: return Priority::kCritical;
   }
+}
+
+// Listing BPF objects (bpftool prog show) opens each one by id: one alert per process says it,
+// where one per object would bury the writes and detaches among dozens of opens.
+bool EventProcessor::repeated_open(const ProcKey& actor, const SelfGuardPayload& p) {
+  if (p.action != SelfGuardAction::kObjectOpen || !actor.valid()) return false;
+  if (selfguard_openers_.size() >= 4096) selfguard_openers_.clear();
+  return !selfguard_openers_.insert(actor).second;
 }
 
 Record EventProcessor::selfguard_alert(const EventContext& ctx, const SelfGuardPayload& p) const {

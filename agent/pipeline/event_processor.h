@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "agent/capture/data_decoder.h"
 #include "agent/common/clock.h"
@@ -78,6 +79,7 @@ class EventProcessor : public RecordSink {
   Record denial_alert(const EventContext& ctx, const NetDenialPayload& d) const;
   Record guard_denial_alert(const EventContext& ctx, const GuardDenialPayload& d) const;
   Record selfguard_alert(const EventContext& ctx, const SelfGuardPayload& p) const;
+  bool repeated_open(const ProcKey& actor, const SelfGuardPayload& p);
 
   EventProcessorSettings settings_;
   ProcessTable& processes_;
@@ -92,6 +94,7 @@ class EventProcessor : public RecordSink {
   Counter* denial_alerts_ = nullptr;
   Counter* guard_denial_alerts_ = nullptr;
   Counter* selfguard_alerts_ = nullptr;
+  std::unordered_set<ProcKey, ProcKeyHash> selfguard_openers_;  // processes already reported for an open
   const FieldRegistry& fields_;
   MetricsRegistry& metrics_;
   Counter& decode_errors_;

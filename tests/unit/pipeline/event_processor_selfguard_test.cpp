@@ -1,6 +1,7 @@
 // A self-protection event becomes an alert whatever the rules say, naming the agent's object and
 // the actor, with the selfguard.* fields; its priority says how grave: tampering is critical, an
-// orderly SIGTERM a notice; a link found detached by the agent's check names no actor.
+// orderly SIGTERM a notice; a link found detached by the agent's check names no actor; a process
+// listing the agent's objects is reported once, not once per object.
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <signal.h>
@@ -52,9 +53,24 @@ TEST(EventProcessorSelfGuard, EachEventIsAnAlertWithoutAnyRule) {
   detached.object_name = "egress_connect4";
   detached.target_tgid = 100;
   proc.on_event(selfguard(0, detached));
+  SelfGuardPayload open;
+  open.action = SelfGuardAction::kObjectOpen;
+  open.object = SelfGuardObject::kProg;
+  open.target_tgid = 100;
+  open.command = BPF_PROG_GET_FD_BY_ID;
+  for (uint32_t id = 1; id <= 3; ++id) {
+    open.object_id = id;
+    proc.on_event(selfguard(5000, open));  // a listing: one alert for the process
+  }
+  proc.on_event(selfguard(5001, open));
   output.stop();
 
-  ASSERT_EQ(records.size(), 4u);
+  ASSERT_EQ(records.size(), 6u);
+  EXPECT_EQ(record_field(records[4], "selfguard.action"), FieldValue(std::string("object_open")));
+  EXPECT_EQ(records[4].priority, Priority::kNotice);
+  EXPECT_EQ(record_field(records[4], "proc.pid"), FieldValue(uint64_t{5000}));
+  EXPECT_EQ(record_field(records[5], "proc.pid"), FieldValue(uint64_t{5001}));
+  EXPECT_EQ(metrics.value("ztai_selfguard_repeated_opens_total"), 2);
   const Record& r = records[0];
   EXPECT_EQ(r.kind, RecordKind::kAlert);
   EXPECT_EQ(r.rule, "Agent self-protection");
@@ -79,7 +95,7 @@ TEST(EventProcessorSelfGuard, EachEventIsAnAlertWithoutAnyRule) {
   EXPECT_NE(records[3].output.find("link_detached link egress_connect4 (id 12) found by the agent's check"),
             std::string::npos)
       << records[3].output;
-  EXPECT_EQ(metrics.value("ztai_selfguard_alerts_total"), 4);
+  EXPECT_EQ(metrics.value("ztai_selfguard_alerts_total"), 6);
 }
 
 }  // namespace
