@@ -164,6 +164,22 @@ Status parse_fqdn(YamlMap& enforcement, FqdnSettings& f) {
   return m->finish();
 }
 
+Status parse_audit(YamlMap& root, AuditSettings& a) {
+  auto m = root.get_map("audit");
+  if (!m) return m.error();
+  const AuditSettings d;
+  auto ai = m->get_bool("ai", d.ai);
+  if (!ai) return ai.error();
+  auto content = m->get_bool("content", d.content);
+  if (!content) return content.error();
+  auto max = m->get_uint("max_content_bytes", d.max_content_bytes, 0, 1u << 20);
+  if (!max) return max.error();
+  a.ai = *ai;
+  a.content = *content;
+  a.max_content_bytes = static_cast<uint32_t>(*max);
+  return m->finish();
+}
+
 Status parse_enforcement(YamlMap& root, EnforcementSettings& e) {
   auto m = root.get_map("enforcement");
   if (!m) return m.error();
@@ -351,7 +367,7 @@ Result<AgentConfig> parse_agent_config(const YAML::Node& root, const std::string
   if (Status s = parse_enforcement(*m, c.enforcement); !s) return s.error();
   for (Status s : {parse_kernel(*m, c.kernel), parse_process_table(*m, c.process_table), parse_identity(*m, c.identity),
                    parse_output(*m, c.output), parse_api(*m, c.api), parse_rules(*m, c.rules), parse_file_sensor(*m, c.file_sensor),
-                   parse_capture(*m, c.capture),
+                   parse_capture(*m, c.capture), parse_audit(*m, c.audit),
                    m->finish()}) {
     if (!s) return s.error();
   }

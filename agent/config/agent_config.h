@@ -122,6 +122,13 @@ struct ApiSettings {
   std::string listen = "127.0.0.1:9377";  // host:port; empty: off
 };
 
+// The AI audit trail: a record per LLM request, LLM response and MCP message.
+struct AuditSettings {
+  bool ai = false;
+  bool content = false;  // also the exchanged text, DLP findings redacted
+  uint32_t max_content_bytes = 4096;
+};
+
 struct AgentConfig {
   std::string file = "<defaults>";
   std::string log_level = "info";
@@ -135,6 +142,7 @@ struct AgentConfig {
   FileSensorSettings file_sensor;
   CaptureSettings capture;
   EnforcementSettings enforcement;
+  AuditSettings audit;
 };
 
 // Outputs default to one stdout output when the file names none.

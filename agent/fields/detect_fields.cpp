@@ -139,6 +139,25 @@ void add_detect_fields(FieldRegistry& r) {
             }
             return out;
           }});
+  add(r, {"dlp.redacted_text", T::kString,
+          "The text DLP scans in an LLM or MCP event (prompt, response and tool-call arguments; MCP arguments, "
+          "result and error; one per line) with every finding replaced by its redacted preview; absent when the "
+          "scan did not run",
+          [](const EventContext& c, std::string_view) -> FieldValue {
+            const Analysis* a = analyse(c.event);
+            std::optional<std::string> text = inspected_text(c.event);
+            if (!a || !a->dlp_ok || !text) return {};
+            std::string out;
+            size_t at = 0;
+            for (const DlpFinding& f : a->findings) {
+              if (f.offset < at || f.offset + f.length > text->size()) continue;
+              out.append(*text, at, f.offset - at);
+              out += "[" + f.preview + "]";
+              at = f.offset + f.length;
+            }
+            out.append(*text, at);
+            return out;
+          }});
   add(r, {"llm.injection.score", T::kUInt,
           "Prompt-injection score of an LLM or MCP event's text, 0-100 (the detector's 0-1 score in percent); "
           "30 is the detector's default threshold (docs/detection.md)",

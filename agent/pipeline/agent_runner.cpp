@@ -223,6 +223,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   EventProcessor processor({config.output.events, host_name()}, processes, output, clock, metrics,
                            &(*identity)->resolver());
   if (ExeHasher* hashes = (*identity)->exe_hashes()) processor.use_exe_hashes(*hashes);
+  processor.use_audit(config.audit);
   // Policies after identity, since selectors need cgroup paths and pods; a bad policy file stops
   // the start-up. Without policy paths nothing is attached and no connect is checked.
   std::unique_ptr<enforce::PolicyService> policies;

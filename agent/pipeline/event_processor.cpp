@@ -206,7 +206,17 @@ void EventProcessor::on_event(const Event& original) {
     selfguard_alerts_->inc();
     output_.submit(selfguard_alert(ctx, *p));
   }
+  if (audit_ && AiAudit::covers(event.hdr.type)) {
+    audit_records_->inc();
+    output_.submit(audit_->record(ctx));
+  }
   if (settings_.emit_events) output_.submit(event_record(ctx));
+}
+
+void EventProcessor::use_audit(AuditSettings settings) {
+  if (!settings.ai) return;
+  audit_.emplace(settings, fields_, settings_.hostname);
+  audit_records_ = &metrics_.counter("ztai_audit_records_total", "AI audit records sent to the outputs (audit.ai)");
 }
 
 void EventProcessor::on_chunk(const DataChunk& chunk) {

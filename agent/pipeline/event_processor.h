@@ -16,6 +16,7 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/protocols/dns/dns_names.h"
 #include "agent/protocols/stream/conversation_tracker.h"
+#include "agent/pipeline/ai_audit.h"
 #include "agent/pipeline/metrics.h"
 #include "agent/pipeline/output_stage.h"
 #include "agent/rules/alert_limiter.h"
@@ -51,6 +52,8 @@ class EventProcessor : public RecordSink {
   // Name the agent's own maps, programs and links in self-protection events. Those events raise
   // an alert whatever the rules say: the sensor being tampered with is never silent.
   void use_selfguard_names(std::function<void(SelfGuardPayload&)> namer) { name_selfguard_ = std::move(namer); }
+  // The AI audit trail: a record per LLM request, LLM response and MCP message (audit.ai).
+  void use_audit(AuditSettings settings);
 
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
@@ -91,6 +94,8 @@ class EventProcessor : public RecordSink {
   std::function<void(GuardDenialPayload&)> name_guard_denial_;
   std::function<void(const ProcessInfo&)> exec_watch_;
   std::function<void(SelfGuardPayload&)> name_selfguard_;
+  std::optional<AiAudit> audit_;
+  Counter* audit_records_ = nullptr;
   Counter* denial_alerts_ = nullptr;
   Counter* guard_denial_alerts_ = nullptr;
   Counter* selfguard_alerts_ = nullptr;

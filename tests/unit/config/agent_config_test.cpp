@@ -65,6 +65,9 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->rules.alert_window_seconds, d.rules.alert_window_seconds);
   EXPECT_EQ(shipped->rules.bundles_dir, d.rules.bundles_dir);
   EXPECT_EQ(shipped->rules.reorder_window_ms, d.rules.reorder_window_ms);
+  EXPECT_EQ(shipped->audit.ai, d.audit.ai);
+  EXPECT_EQ(shipped->audit.content, d.audit.content);
+  EXPECT_EQ(shipped->audit.max_content_bytes, d.audit.max_content_bytes);
   EXPECT_EQ(shipped->rules.sequence_max_states, d.rules.sequence_max_states);
   EXPECT_EQ(shipped->enforcement.policies_dir, d.enforcement.policies_dir);
   EXPECT_EQ(shipped->enforcement.policies, d.enforcement.policies);
