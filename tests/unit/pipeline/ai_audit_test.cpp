@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/pipeline/event_processor.h"
 #include "tests/support/capture_exporter.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 
 namespace ztai {
 namespace {
@@ -15,18 +15,8 @@ using testing::record_field;
 // A GitHub token of the shape the DLP scanner knows.
 const std::string kSecret = "ghp_" + std::string(36, 'a');
 
-struct Pipeline {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  OutputStage output{[&] {
-                       std::vector<std::unique_ptr<Exporter>> e;
-                       e.push_back(std::make_unique<testing::CaptureExporter>(records));
-                       return e;
-                     }(),
-                     100, metrics};
-  ProcessTable table{{}, "host", metrics};
-  BootClock clock{0};
-  EventProcessor proc{{false, "host"}, table, output, clock, metrics};
+struct Pipeline : testing::PipelineHarness {
+  Pipeline() : PipelineHarness(false) {}
 
   void feed() {
     ProcKey agent{40, 400};
@@ -54,7 +44,7 @@ struct Pipeline {
     mcp.tool_name = "read_file";
     mcp.tool_args = R"({"path":"/home/u/notes.txt"})";
     proc.on_event(Event{EventHeader{EventType::kMcpMessage, 4, 40, 0, agent, 9}, mcp});
-    output.stop();
+    finish();
   }
 };
 

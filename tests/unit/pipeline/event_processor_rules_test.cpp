@@ -56,16 +56,8 @@ TEST(EventProcessorRules, AlertsCarryTheRenderedOutputAndFieldsAndReloadsSwapBet
 // A sequence rule: stateless rules alert at once; the sequence alert comes once the reorder
 // window has passed (on a later event or a tick), in time order even when the steps arrive swapped.
 TEST(EventProcessorRules, SequenceAlertsWaitForTheReorderWindowAndFollowKernelTime) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<Capture>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({false, "host"}, table, output, clock, metrics);
-  rules::RuleSetHandoff handoff;
-  handoff.publish(compile(std::string(kEchoRule) + R"(
+  PipelineHarness h(false);
+  h.use_rules(std::string(kEchoRule) + R"(
 - rule: Bash then echo
   desc: d
   sequence:
@@ -76,25 +68,24 @@ TEST(EventProcessorRules, SequenceAlertsWaitForTheReorderWindowAndFollowKernelTi
       - condition: evt.type = execve and proc.name = echo
   output: "%seq.step[0].proc.name then %proc.cmdline"
   priority: WARNING
-)"));
-  proc.use_rules(handoff, rules::MatchMode::kAll, {}, metrics, {.reorder_window_ns = 50'000'000});
+)");  // the default reorder window: 50 ms
 
   ProcKey shell{10, 100}, echo{11, 200};
   constexpr uint64_t kMs = 1'000'000;
   // The echo (1020 ms) is read before the bash exec that happened first (1000 ms).
-  proc.on_event(exec_event(echo, {1, 1}, 1020 * kMs, "/bin/echo", {"/bin/echo", "hi"}));
-  proc.on_event(exec_event(shell, {1, 1}, 1000 * kMs, "/bin/bash", {"bash"}));
-  proc.tick(1060 * kMs);  // the window has passed for the bash exec, not yet for the echo
-  EXPECT_EQ(metrics.value("ztai_sequence_completed_total"), 0);
-  proc.tick(1071 * kMs);
-  output.stop();
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].rule, "Echo run");
-  EXPECT_EQ(records[1].rule, "Bash then echo");
-  EXPECT_EQ(records[1].output, "bash then echo hi");
-  EXPECT_EQ(records[1].time_unix_ns, 1020 * kMs);
-  EXPECT_EQ(metrics.value("ztai_sequence_completed_total"), 1);
-  EXPECT_EQ(metrics.value("ztai_alerts_total"), 2);
+  h.proc.on_event(exec_event(echo, {1, 1}, 1020 * kMs, "/bin/echo", {"/bin/echo", "hi"}));
+  h.proc.on_event(exec_event(shell, {1, 1}, 1000 * kMs, "/bin/bash", {"bash"}));
+  h.proc.tick(1060 * kMs);  // the window has passed for the bash exec, not yet for the echo
+  EXPECT_EQ(h.metrics.value("ztai_sequence_completed_total"), 0);
+  h.proc.tick(1071 * kMs);
+  h.finish();
+  ASSERT_EQ(h.records.size(), 2u);
+  EXPECT_EQ(h.records[0].rule, "Echo run");
+  EXPECT_EQ(h.records[1].rule, "Bash then echo");
+  EXPECT_EQ(h.records[1].output, "bash then echo hi");
+  EXPECT_EQ(h.records[1].time_unix_ns, 1020 * kMs);
+  EXPECT_EQ(h.metrics.value("ztai_sequence_completed_total"), 1);
+  EXPECT_EQ(h.metrics.value("ztai_alerts_total"), 2);
 }
 
 TEST(EventProcessorRules, WithEventsOnTheAlertComesBeforeTheEvent) {
