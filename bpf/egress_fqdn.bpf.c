@@ -14,7 +14,7 @@
 
 #include "abi/fqdn.h"
 #include "lib/fqdn_maps.h"
-#include "lib/policy_maps.h"
+#include "lib/policy.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -260,6 +260,19 @@ static __always_inline struct ztai_egress_value *fqdn__match(struct fqdn_scratch
 	return v && v->count ? v : NULL;
 }
 
+/* The fqdn rule set of a cgroup's policy in the current generation, and the policy's slot; NULL
+ * when it has no fqdn rules. */
+static __always_inline struct ztai_fqdn_set *fqdn__set_of(__u64 cgroup_id, __u32 *slot)
+{
+	__u32 generation = policy__generation();
+	struct ztai_policy_cgroup *pol = policy__of_cgroup(cgroup_id, generation);
+
+	if (!pol)
+		return NULL;
+	*slot = pol->policy_id << 1 | generation;
+	return bpf_map_lookup_elem(&ztai_fqdn_sets, slot);
+}
+
 SEC("cgroup_skb/egress")
 int fqdn_query(struct __sk_buff *skb)
 {
@@ -268,15 +281,8 @@ int fqdn_query(struct __sk_buff *skb)
 	if (!fqdn__datagram(skb, false, &d) || !bpf_map_lookup_elem(&ztai_dns_resolvers, &d.peer))
 		return 1;
 	/* Only workloads whose policy has fqdn rules: nobody else's queries need remembering. */
-	__u32 zero = 0;
-	struct ztai_policy_state *state = bpf_map_lookup_elem(&ztai_policy_state, &zero);
-	__u32 generation = state ? state->generation & 1 : 0;
-	struct ztai_policy_cgroup_key ckey = {.cgroup_id = bpf_skb_cgroup_id(skb), .generation = generation};
-	struct ztai_policy_cgroup *pol = bpf_map_lookup_elem(&ztai_policy_cgroups, &ckey);
-	if (!pol)
-		return 1;
-	__u32 slot = pol->policy_id << 1 | generation;
-	if (!bpf_map_lookup_elem(&ztai_fqdn_sets, &slot))
+	__u32 slot = 0;
+	if (!fqdn__set_of(bpf_skb_cgroup_id(skb), &slot))
 		return 1;
 
 	__u32 dir = 0;
@@ -414,14 +420,8 @@ int fqdn_answer(struct __sk_buff *skb)
 		return 1;
 
 	__u64 cgroup_id = bpf_skb_cgroup_id(skb);
-	struct ztai_policy_state *state = bpf_map_lookup_elem(&ztai_policy_state, &zero);
-	__u32 generation = state ? state->generation & 1 : 0;
-	struct ztai_policy_cgroup_key ckey = {.cgroup_id = cgroup_id, .generation = generation};
-	struct ztai_policy_cgroup *pol = bpf_map_lookup_elem(&ztai_policy_cgroups, &ckey);
-	if (!pol)
-		return 1;
-	__u32 slot = pol->policy_id << 1 | generation;
-	struct ztai_fqdn_set *set = bpf_map_lookup_elem(&ztai_fqdn_sets, &slot);
+	__u32 slot = 0;
+	struct ztai_fqdn_set *set = fqdn__set_of(cgroup_id, &slot);
 	if (!set)
 		return 1;
 	struct ztai_egress_value *ports = fqdn__match(s, slot, wire_len);
