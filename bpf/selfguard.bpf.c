@@ -35,15 +35,34 @@ struct {
 	__type(value, __u8);
 } selfguard_objects SEC(".maps");
 
+static __always_inline struct ztai_selfguard_config *selfguard__config(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&selfguard_config, &zero);
+}
+
 /* The protected tgid, or 0 when there is none or the current task is the agent itself. */
 static __always_inline __u32 selfguard__target(void)
 {
-	__u32 zero = 0;
-	struct ztai_selfguard_config *cfg = bpf_map_lookup_elem(&selfguard_config, &zero);
+	struct ztai_selfguard_config *cfg = selfguard__config();
 
 	if (!cfg || !cfg->protected_tgid || (bpf_get_current_pid_tgid() >> 32) == cfg->protected_tgid)
 		return 0;
 	return cfg->protected_tgid;
+}
+
+/* The protected tgid when `pid`, a pid as the current task names it, is the agent: a number in
+ * another pid namespace is another process. */
+static __always_inline __u32 selfguard__target_pid(__u32 pid)
+{
+	struct ztai_selfguard_config *cfg = selfguard__config();
+	__u32 target = selfguard__target();
+
+	if (!cfg || !target || pid != target)
+		return 0;
+	if (cfg->pid_ns && task__pid_ns_inum((struct task_struct *)bpf_get_current_task()) != cfg->pid_ns)
+		return 0;
+	return target;
 }
 
 static __always_inline void selfguard__emit(__u32 target, __u16 action, __u16 object, __u32 id, __u32 command,
@@ -167,8 +186,7 @@ int selfguard_enter_bpf(struct ztai_sys_enter_ctx *ctx)
 SEC("tp_btf/signal_generate")
 int BPF_PROG(selfguard_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
 {
-	__u32 zero = 0;
-	struct ztai_selfguard_config *cfg = bpf_map_lookup_elem(&selfguard_config, &zero);
+	struct ztai_selfguard_config *cfg = selfguard__config();
 
 	if (!cfg || !cfg->protected_tgid || task->tgid != cfg->protected_tgid)
 		return 0;
@@ -186,19 +204,20 @@ int BPF_PROG(selfguard_signal, int sig, struct kernel_siginfo *info, struct task
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int selfguard_enter_ptrace(struct ztai_sys_enter_ctx *ctx)
 {
-	__u32 target = selfguard__target();
 	long request = ctx->args[0];
-
-	if (target && (request == ZTAI_PTRACE_ATTACH || request == ZTAI_PTRACE_SEIZE) && (__u32)ctx->args[1] == target)
+	if (request != ZTAI_PTRACE_ATTACH && request != ZTAI_PTRACE_SEIZE)
+		return 0;
+	__u32 target = selfguard__target_pid(ctx->args[1]);
+	if (target)
 		selfguard__emit(target, ZTAI_SELFGUARD_PTRACE, 0, 0, request, 0, 0);
 	return 0;
 }
 
 static __always_inline int selfguard__process_vm(struct ztai_sys_enter_ctx *ctx, __u16 action)
 {
-	__u32 target = selfguard__target();
+	__u32 target = selfguard__target_pid(ctx->args[0]);
 
-	if (target && (__u32)ctx->args[0] == target)
+	if (target)
 		selfguard__emit(target, action, 0, 0, 0, 0, 0);
 	return 0;
 }

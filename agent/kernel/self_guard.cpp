@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,6 +57,8 @@ Result<std::unique_ptr<SelfGuard>> SelfGuard::start(const BpfPrograms& programs,
   self->scan();  // the objects first, so no write to them goes unreported once the tgid is set
   ztai_selfguard_config cfg{};
   cfg.protected_tgid = tgid;
+  struct stat ns {};
+  if (stat(fmt::format("/proc/{}/ns/pid", tgid).c_str(), &ns) == 0) cfg.pid_ns = static_cast<__u32>(ns.st_ino);
   cfg.signals = selfguard_signal_mask();
   __u32 zero = 0;
   if (bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY) != 0) {

@@ -27,7 +27,7 @@ ZTAI_ABI_ASSERT(sizeof(struct ztai_selfguard_key) == 8, "ztai_selfguard_key layo
  * reports nothing. */
 struct ztai_selfguard_config {
 	__u32 protected_tgid; /* the agent; its own threads are never reported as actors */
-	__u32 _pad;
+	__u32 pid_ns;         /* inode of the agent's pid namespace, in which protected_tgid is its number */
 	__u64 signals; /* bit n: signal n sent to the agent is reported (n < 64) */
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_selfguard_config) == 16, "ztai_selfguard_config layout");

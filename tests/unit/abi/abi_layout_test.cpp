@@ -192,7 +192,8 @@ TEST_F(BtfLayout, GuardTablesAndDenial) {
 TEST_F(BtfLayout, SelfGuard) {
   expect_layout("ztai_selfguard_key", sizeof(ztai_selfguard_key), {M(ztai_selfguard_key, object), M(ztai_selfguard_key, id)});
   expect_layout("ztai_selfguard_config", sizeof(ztai_selfguard_config),
-                {M(ztai_selfguard_config, protected_tgid), M(ztai_selfguard_config, signals)});
+                {M(ztai_selfguard_config, protected_tgid), M(ztai_selfguard_config, pid_ns),
+                 M(ztai_selfguard_config, signals)});
   expect_layout("ztai_selfguard_event", sizeof(ztai_selfguard_event),
                 {M(ztai_selfguard_event, hdr), M(ztai_selfguard_event, action), M(ztai_selfguard_event, object),
                  M(ztai_selfguard_event, target_tgid), M(ztai_selfguard_event, object_id),
