@@ -6,12 +6,12 @@
 #include <linux/bpf.h>
 #include <signal.h>
 
-#include "agent/pipeline/event_processor.h"
-#include "tests/support/capture_exporter.h"
+#include "tests/unit/pipeline/pipeline_harness.h"
 
 namespace ztai {
 namespace {
 
+using testing::PipelineHarness;
 using testing::record_field;
 
 Event selfguard(uint32_t actor, SelfGuardPayload p) {
@@ -19,14 +19,8 @@ Event selfguard(uint32_t actor, SelfGuardPayload p) {
 }
 
 TEST(EventProcessorSelfGuard, EachEventIsAnAlertWithoutAnyRule) {
-  MetricsRegistry metrics;
-  std::vector<Record> records;
-  std::vector<std::unique_ptr<Exporter>> exporters;
-  exporters.push_back(std::make_unique<testing::CaptureExporter>(records));
-  OutputStage output(std::move(exporters), 100, metrics);
-  ProcessTable table({}, "host", metrics);
-  BootClock clock(0);
-  EventProcessor proc({false, "host"}, table, output, clock, metrics);
+  PipelineHarness h(false);
+  EventProcessor& proc = h.proc;
   proc.use_selfguard_names([](SelfGuardPayload& p) {
     if (p.object == SelfGuardObject::kMap && p.object_id == 57) p.object_name = "net_skip";
   });
@@ -63,14 +57,15 @@ TEST(EventProcessorSelfGuard, EachEventIsAnAlertWithoutAnyRule) {
     proc.on_event(selfguard(5000, open));  // a listing: one alert for the process
   }
   proc.on_event(selfguard(5001, open));
-  output.stop();
+  h.finish();
+  const std::vector<Record>& records = h.records;
 
   ASSERT_EQ(records.size(), 6u);
   EXPECT_EQ(record_field(records[4], "selfguard.action"), FieldValue(std::string("object_open")));
   EXPECT_EQ(records[4].priority, Priority::kNotice);
   EXPECT_EQ(record_field(records[4], "proc.pid"), FieldValue(uint64_t{5000}));
   EXPECT_EQ(record_field(records[5], "proc.pid"), FieldValue(uint64_t{5001}));
-  EXPECT_EQ(metrics.value("ztai_selfguard_repeated_opens_total"), 2);
+  EXPECT_EQ(h.metrics.value("ztai_selfguard_repeated_opens_total"), 2);
   const Record& r = records[0];
   EXPECT_EQ(r.kind, RecordKind::kAlert);
   EXPECT_EQ(r.rule, "Agent self-protection");
@@ -95,7 +90,7 @@ TEST(EventProcessorSelfGuard, EachEventIsAnAlertWithoutAnyRule) {
   EXPECT_NE(records[3].output.find("link_detached link egress_connect4 (id 12) found by the agent's check"),
             std::string::npos)
       << records[3].output;
-  EXPECT_EQ(metrics.value("ztai_selfguard_alerts_total"), 6);
+  EXPECT_EQ(h.metrics.value("ztai_selfguard_alerts_total"), 6);
 }
 
 }  // namespace
