@@ -77,6 +77,20 @@ TEST(AgentRun, EventsShowAShellCommandWithItsParentAndStopDetachesEverything) {
 
   int status = agent.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << "\n" << agent.stderr_text();
+  // The stop itself is reported before the agent exits, naming who sent it: this test.
+  nlohmann::json stopped;
+  while (auto line = agent.next_line(std::chrono::steady_clock::now() + 2s)) {
+    auto j = nlohmann::json::parse(*line, nullptr, false);
+    if (!j.is_discarded() && j.value("rule", "") == "Agent self-protection" &&
+        j["output_fields"].value("selfguard.command", "") == "SIGTERM") {
+      stopped = j;
+      break;
+    }
+  }
+  ASSERT_FALSE(stopped.is_null()) << "no self-protection alert for the SIGTERM\n" << agent.stderr_text();
+  EXPECT_EQ(stopped["priority"], "Notice");
+  EXPECT_EQ(stopped["output_fields"]["proc.pid"], static_cast<unsigned>(getpid()));
+  EXPECT_EQ(stopped["output_fields"]["selfguard.action"], "signal");
   // The kernel frees a program after its last link and fd are gone, from deferred work: allow it
   // a moment, then nothing of the agent may remain.
   std::set<unsigned> left = mine;
