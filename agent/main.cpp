@@ -21,6 +21,12 @@ commands:
   rules validate PATH...   check rule files and folders; every problem as file:line:col, exit 1 on errors
   rules test PATH...       run rule test files (events in, expected alerts out); exit 1 on a failure
   policy validate PATH...  check WorkloadPolicy files and folders; problems as file:line:col, exit 1 on errors
+  quarantine WORKLOAD  deny every connect of a workload and cut its TCP connections, through the running agent
+               WORKLOAD is a cgroup path (/a.slice/b.scope), container:ID, pod:NAMESPACE/NAME or unit:NAME
+               --list            list the quarantined workloads instead
+               --socket PATH     the agent's control socket (default /run/ztai/control.sock)
+               --config FILE     read api.control_socket from FILE
+  release WORKLOAD     end a workload's quarantine (same options as quarantine, without --list)
   fields [--json]          list every field rules and outputs can use, with its type and description
   status     print the running agent's health, counters and outputs (from its /metrics)
                --config FILE     read api.listen from FILE
@@ -54,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "fields") return ztai::fields_command(args);
   if (command == "policy") return ztai::policy_command(args);
   if (command == "demo") return ztai::demo_command(args);
+  if (command == "quarantine" || command == "release") return ztai::quarantine_command(command, args);
   fmt::print(stderr, "ztai: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }

@@ -137,6 +137,13 @@ Status parse_api(YamlMap& root, ApiSettings& a) {
                       *listen);
   }
   a.listen = *listen;
+  auto control = m->get_string("control_socket", ApiSettings{}.control_socket);
+  if (!control) return control.error();
+  if (!control->empty() && control->front() != '/') {
+    return make_error(ErrorCode::kInvalidArgument, "{}: api.control_socket: '{}' is not an absolute path",
+                      m->where(m->get("control_socket")), *control);
+  }
+  a.control_socket = *control;
   return m->finish();
 }
 

@@ -120,6 +120,9 @@ struct CaptureSettings {
 // The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.
 struct ApiSettings {
   std::string listen = "127.0.0.1:9377";  // host:port; empty: off
+  // Commands that change enforcement (`ztai quarantine`, `ztai release`): a unix socket, mode
+  // 0600; empty: off.
+  std::string control_socket = "/run/ztai/control.sock";
 };
 
 // The AI audit trail: a record per LLM request, LLM response and MCP message.

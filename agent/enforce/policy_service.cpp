@@ -52,6 +52,8 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
     self->enforcer_.enable_fqdn(maps);
     self->update_resolvers();
   }
+  int cut = programs.family_loaded("quarantine_cut") ? programs.program_fd("quarantine_cut") : -1;
+  self->quarantine_ = std::make_unique<Quarantine>(EgressMaps(fds), cut, s.cgroup_mount, pods);
   if (Status st = self->resolve_and_apply(true); !st) return st.error();
 
   self->reloads_ = &metrics.counter("ztai_policy_reloads_total", "Policy loads (start-up, file changes, SIGHUP)");

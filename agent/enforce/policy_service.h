@@ -15,6 +15,7 @@
 #include "agent/enforce/cgroup_attachment.h"
 #include "agent/enforce/network_enforcer.h"
 #include "agent/enforce/process_enforcer.h"
+#include "agent/enforce/quarantine.h"
 #include "agent/events/policy_payloads.h"
 #include "agent/identity/pod_store.h"
 #include "agent/kernel/bpf_programs.h"
@@ -50,6 +51,8 @@ class PolicyService {
   // The network enforcer's status, with what the process and file sections cannot enforce here.
   std::vector<PolicyStatus> status() const;
   NetworkEnforcer& enforcer() { return enforcer_; }
+  // Quarantine works wherever the egress programs are attached, whatever the policies say.
+  Quarantine& quarantine() { return *quarantine_; }
 
  private:
   PolicyService(PolicyServiceSettings settings, EgressMaps maps, const PodStore* pods)
@@ -65,6 +68,7 @@ class PolicyService {
   std::unique_ptr<ProcessEnforcer> process_;
   const PodStore* pods_;
   std::unique_ptr<CgroupAttachment> attachment_;
+  std::unique_ptr<Quarantine> quarantine_;
   EnforceEnvironment env_;
   std::vector<policy::WorkloadPolicy> policies_;
   std::string signature_;

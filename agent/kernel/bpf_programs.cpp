@@ -215,6 +215,8 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
        {skel->progs.seg_bind4, skel->progs.seg_bind6, skel->progs.seg_release,
         skel->progs.seg_connect4, skel->progs.seg_connect6, skel->progs.seg_sendmsg4,
         skel->progs.seg_sendmsg6}},
+      // Quarantine's connection cut, run by the agent through an iterator link.
+      {"quarantine_cut", "sock_destroy", false, {skel->progs.quarantine_cut}},
       {"blindspot", "tracepoint", false,
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
@@ -248,6 +250,7 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   bpf_program__set_expected_attach_type(skel->progs.guard_connect_unix,
                                         static_cast<bpf_attach_type>(kBpfCgroupUnixConnect));
   bpf_program__set_autoattach(skel->progs.guard_connect_unix, false);
+  bpf_program__set_autoattach(skel->progs.quarantine_cut, false);
   for (bpf_program* p : {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
                          skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
                          skel->progs.tls_return, skel->progs.tls_go_write, skel->progs.tls_go_read,

@@ -100,6 +100,13 @@ KernelFeatures probe_kernel_features() {
   out.features.push_back(probe_prog_type("cgroup_sock_addr", BPF_PROG_TYPE_CGROUP_SOCK_ADDR));
   out.features.push_back(probe_prog_type("cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB));
   out.features.push_back(probe_prog_type("cgroup_sock", BPF_PROG_TYPE_CGROUP_SOCK));
+  {
+    // Quarantine aborts connections from a TCP iterator with the bpf_sock_destroy kfunc (6.5+);
+    // a kfunc is known by its BTF, and the object fails to load where it is missing.
+    bool ok = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_sock_destroy", BTF_KIND_FUNC) >= 0 &&
+              btf__find_by_name_kind(vmlinux, "bpf_iter__tcp", BTF_KIND_STRUCT) >= 0;
+    out.features.push_back({"sock_destroy", ok, ok ? "" : "the kernel has no bpf_sock_destroy kfunc for TCP iterators (6.5+)"});
+  }
   out.features.push_back(probe_prog_type("sockops", BPF_PROG_TYPE_SOCK_OPS));
   {
     int r = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);

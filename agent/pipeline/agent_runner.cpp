@@ -19,7 +19,9 @@
 #include "agent/kernel/ring_reader.h"
 #include "agent/pipeline/event_processor.h"
 #include "agent/pipeline/output_stage.h"
+#include "agent/api/control_server.h"
 #include "agent/api/metrics_server.h"
+#include "agent/pipeline/quarantine_desk.h"
 #include "agent/rules/rule_loader.h"
 #include "agent/rules/file_interest.h"
 #include "agent/rules/net_interest.h"
@@ -260,6 +262,27 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
                      "was adopted from an earlier agent",
                      MetricKind::kGauge, {{"dir", dir}, {"adopted", adopted ? "true" : "false"}}, 1.0});
     });
+  }
+  // Quarantine from rules and from `ztai quarantine` takes one path (the desk), audited.
+  std::unique_ptr<QuarantineDesk> desk;
+  if (policies) {
+    desk = std::make_unique<QuarantineDesk>(policies->quarantine(), output, host_name(), metrics);
+    processor.use_quarantine([&](const std::string& rule, uint64_t cgroup_id, const ProcKey& process) {
+      return desk->for_rule(rule, cgroup_id, process);
+    });
+  }
+  std::unique_ptr<ControlServer> control;
+  if (!config.api.control_socket.empty()) {
+    auto server = ControlServer::start(config.api.control_socket, [&](const ControlRequest& r) -> Result<std::string> {
+      if (!desk) {
+        return make_error(ErrorCode::kUnsupported,
+                          "quarantine needs network enforcement: configure enforcement.policies (an empty folder is "
+                          "enough)");
+      }
+      return desk->handle(r);
+    });
+    if (!server) return server.error().context(fmt::format("{}: api.control_socket", config.file));
+    control = std::move(*server);
   }
   processor.use_rules(rule_handoff, config.rules.match_first ? rules::MatchMode::kFirst : rules::MatchMode::kAll,
                       {config.rules.alerts_per_window, config.rules.alert_window_seconds * 1'000'000'000ull},

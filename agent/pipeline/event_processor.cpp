@@ -314,7 +314,16 @@ void EventProcessor::raise(const rules::CompiledRule& rule, Record alert, const 
                            uint64_t boot_ns) {
   // Actions run even when the alert is rate limited: the flood is the reason to act.
   for (rules::Action action : rule.actions) {
-    if (action != rules::Action::kKill) continue;
+    if (action == rules::Action::kQuarantine) {
+      rules::ActionOutcome outcome =
+          quarantine_ ? quarantine_(rule.name, cgroup_id, proc)
+                      : rules::ActionOutcome{false, "refused: quarantine needs network enforcement "
+                                                    "(enforcement.policies configured)"};
+      alert.fields.emplace_back("ztai.action", std::string("quarantine"));
+      alert.fields.emplace_back("ztai.action_result", outcome.detail);
+      if (!outcome.done) log::warn("rule {}: quarantine: {}", rule.name, outcome.detail);
+      continue;
+    }
     rules::ActionOutcome outcome = responder_->kill(proc);
     alert.fields.emplace_back("ztai.action", std::string("kill"));
     alert.fields.emplace_back("ztai.action_result", outcome.detail);

@@ -54,6 +54,11 @@ class EventProcessor : public RecordSink {
   void use_selfguard_names(std::function<void(SelfGuardPayload&)> namer) { name_selfguard_ = std::move(namer); }
   // The AI audit trail: a record per LLM request, LLM response and MCP message (audit.ai).
   void use_audit(AuditSettings settings);
+  // Carries out rules' `quarantine` action on the workload of the event's cgroup (the quarantine
+  // desk); without it the action is refused in the alert: network enforcement is not running.
+  using QuarantineAction =
+      std::function<rules::ActionOutcome(const std::string& rule, uint64_t cgroup_id, const ProcKey& process)>;
+  void use_quarantine(QuarantineAction quarantine) { quarantine_ = std::move(quarantine); }
 
   // Hash the executable of every exec (off the event path) and expose it as proc.exe_sha256.
   void use_exe_hashes(ExeHasher& hashes) { exe_hashes_ = &hashes; }
@@ -116,6 +121,7 @@ class EventProcessor : public RecordSink {
   std::vector<rules::SequenceAlert> sequence_alerts_;
   std::optional<rules::AlertLimiter> limiter_;
   std::optional<rules::Responder> responder_;
+  QuarantineAction quarantine_;
   Counter* alerts_ = nullptr;
   Gauge* rules_loaded_ = nullptr;
   std::array<Counter*, 256> events_by_type_{};  // by EventType value, created on first sight

@@ -13,7 +13,9 @@
 
 namespace ztai::rules {
 
-enum class Action { kKill };
+// kQuarantine is carried out by the agent's quarantine desk (agent/pipeline/quarantine_desk.h),
+// which needs the network enforcement the Responder does not hold.
+enum class Action { kKill, kQuarantine };
 
 struct ActionOutcome {
   bool done = false;

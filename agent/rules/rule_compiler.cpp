@@ -541,9 +541,11 @@ class Compiler {
     for (const std::string& a : def.actions) {
       if (a == "kill") {
         rule.actions.push_back(Action::kKill);
+      } else if (a == "quarantine") {
+        rule.actions.push_back(Action::kQuarantine);
       } else {
         s.problems.push_back({Diagnostic::Severity::kError, def.actions_where.str(), s.item,
-                              fmt::format("unknown action '{}' (known: kill)", a)});
+                              fmt::format("unknown action '{}' (known: kill, quarantine)", a)});
       }
     }
 

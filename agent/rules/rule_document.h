@@ -67,7 +67,7 @@ struct RuleDef {
   std::string source = "syscall";
   std::vector<ExceptionDef> exceptions;
   bool skip_if_unknown_filter = false;
-  std::vector<std::string> actions;  // besides the alert: kill
+  std::vector<std::string> actions;  // besides the alert: kill, quarantine
   Where actions_where;
   Where where;
 };

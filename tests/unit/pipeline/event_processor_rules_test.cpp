@@ -114,5 +114,35 @@ TEST(EventProcessorRules, AlertFloodsFromOneProcessAreLimited) {
   EXPECT_EQ(h.metrics.value("ztai_alerts_total"), 4);
 }
 
+TEST(EventProcessorRules, TheQuarantineActionGoesToTheDeskAndIsRefusedWithoutOne) {
+  for (bool with_desk : {false, true}) {
+    PipelineHarness h(false);
+    h.use_rules(std::string(kEchoRule) + "  actions: [quarantine]\n");
+    std::vector<std::tuple<std::string, uint64_t, uint32_t>> asked;
+    if (with_desk) {
+      h.proc.use_quarantine([&](const std::string& name, uint64_t cgroup_id, const ProcKey& process) {
+        asked.emplace_back(name, cgroup_id, process.tgid);
+        return rules::ActionOutcome{true, "quarantined /w"};
+      });
+    }
+    h.proc.on_event(exec_event({11, 200}, {}, 2, "/bin/echo", {"/bin/echo", "hello"}));
+    h.finish();
+    ASSERT_EQ(h.records.size(), 1u);
+    auto field = [&](const std::string& name) {
+      for (const auto& [n, v] : h.records[0].fields) {
+        if (n == name) return std::get<std::string>(v);
+      }
+      return std::string("<absent>");
+    };
+    EXPECT_EQ(field("ztai.action"), "quarantine");
+    if (with_desk) {
+      EXPECT_EQ(field("ztai.action_result"), "quarantined /w");
+      EXPECT_EQ(asked, (std::vector<std::tuple<std::string, uint64_t, uint32_t>>{{"Echo run", 5, 11}}));
+    } else {
+      EXPECT_NE(field("ztai.action_result").find("refused: quarantine needs network enforcement"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ztai

@@ -86,15 +86,15 @@ TEST(Responder, RefusesExitedProcessesInitAndItself) {
   EXPECT_EQ(metrics.value("ztai_actions_total", {{"action", "kill"}, {"result", "refused"}}), 3);
 }
 
-TEST(RuleActions, KillIsTheOnlyAction) {
+TEST(RuleActions, KillAndQuarantineAreTheActions) {
   auto ok = testing::compile_text(
-      "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  actions: [kill]\n");
+      "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  actions: [kill, quarantine]\n");
   ASSERT_TRUE(ok.rules) << testing::all_text(ok.diags);
-  EXPECT_EQ(ok.rules->rules()[0].actions, std::vector<Action>{Action::kKill});
+  EXPECT_EQ(ok.rules->rules()[0].actions, (std::vector<Action>{Action::kKill, Action::kQuarantine}));
   auto bad = testing::compile_text(
       "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  actions: [explode]\n");
   EXPECT_FALSE(bad.rules);
-  EXPECT_NE(testing::all_text(bad.diags).find("rules.yaml:6:12: rule r: unknown action 'explode' (known: kill)"),
+  EXPECT_NE(testing::all_text(bad.diags).find("rules.yaml:6:12: rule r: unknown action 'explode' (known: kill, quarantine)"),
             std::string::npos)
       << testing::all_text(bad.diags);
 }
