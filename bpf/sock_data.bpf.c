@@ -5,7 +5,9 @@
  * sendto, recvfrom, readv and writev (up to SOCK_MAX_IOV iovecs) are copied at the syscall's
  * exit with the count it returned. Both ends of a socket are captured when both are local (the
  * client's writes and the server's reads); of a pipe, only the server's end. sendmsg and recvmsg
- * are not captured. Off until the agent lists ports in data_ports or switches the stdio capture on. */
+ * are not captured. And the first write on each TCP connection a process makes, when it starts a
+ * TLS ClientHello (for the server name of TLS that is not hooked). Off until the agent lists
+ * ports in data_ports or switches the stdio or ClientHello capture on. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
@@ -27,6 +29,7 @@ struct {
  * every read and write returns after one array lookup. */
 #define SOCK_DATA_PORTS 1
 #define SOCK_DATA_STDIO 2
+#define SOCK_DATA_HELLO 4
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -34,8 +37,18 @@ struct {
 	__type(value, __u32);
 } sock_data_on SEC(".maps");
 
+/* TCP connections made while the ClientHello capture is on whose first write is still to come,
+ * keyed by tgid << 32 | fd. LRU: a connection that never writes ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} hello_pending SEC(".maps");
+
 struct sock_call {
 	__u64 session; /* struct sock *, or the pipe's struct inode * */
+	__u64 hello_sk; /* the first write on a connection made: its struct sock *, else 0 */
 	__u64 buf;
 	__s32 fd;
 	__u32 peer;
@@ -112,11 +125,55 @@ static __always_inline int sock__enter(long fd, __u64 buf, __u32 iovcnt, __u8 di
 	if (!on || !data__in_scope())
 		return 0;
 	struct sock_call call = {.buf = buf, .fd = fd, .iovcnt = iovcnt, .direction = direction};
-	if (!((on & SOCK_DATA_STDIO) && sock__stdio_call(fd, &call)) && !((on & SOCK_DATA_PORTS) && sock__port_call(fd, &call)))
+	bool data = ((on & SOCK_DATA_STDIO) && sock__stdio_call(fd, &call)) || ((on & SOCK_DATA_PORTS) && sock__port_call(fd, &call));
+	if ((on & SOCK_DATA_HELLO) && direction == ZTAI_DATA_EGRESS && !iovcnt) {
+		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)fd;
+		if (bpf_map_lookup_elem(&hello_pending, &key)) {
+			bpf_map_delete_elem(&hello_pending, &key);
+			call.hello_sk = (__u64)net__sock_of_fd(fd);
+		}
+	}
+	if (!data && !call.hello_sk)
 		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&sock_calls, &tid, &call, BPF_ANY);
 	return 0;
+}
+
+/* The first write on a TCP connection the process made, when it starts a ClientHello: its first
+ * ZTAI_TLS_HELLO_MAX bytes, parsed by the agent for the server name. */
+static __always_inline void sock__emit_hello(struct sock *sk, __u64 buf, long fd, __u32 bytes)
+{
+	__u8 head[6];
+	__u32 zero = 0;
+
+	if (bytes < sizeof(head) || bpf_probe_read_user(head, sizeof(head), (const void *)buf))
+		return;
+	if (head[0] != 22 || head[1] != 3 || head[5] != 1) /* handshake record, TLS, ClientHello */
+		return;
+	struct data_scratch *scratch = bpf_map_lookup_elem(&data_scratch, &zero);
+	if (!scratch)
+		return;
+	struct ztai_tls_hello_event *ev = (void *)scratch->bytes;
+	__u64 n = bytes;
+	if (n > ZTAI_TLS_HELLO_MAX)
+		n = ZTAI_TLS_HELLO_MAX;
+	if (bpf_probe_read_user(ev->data, n, (const void *)buf)) {
+		counters__read_error();
+		return;
+	}
+	emit__fill_header(&ev->hdr, ZTAI_EVENT_TLS_CLIENT_HELLO, sizeof(*ev) + n, bpf_get_current_task_btf());
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->call_bytes = bytes;
+	ev->data_len = n;
+	ev->fd = fd;
+	ev->family = family;
+	ev->_pad[0] = ev->_pad[1] = ev->_pad[2] = 0;
+	__builtin_memset(ev->laddr, 0, sizeof(ev->laddr));
+	__builtin_memset(ev->raddr, 0, sizeof(ev->raddr));
+	net__sock_local(sk, family, ev->laddr, &ev->lport);
+	net__sock_remote(sk, family, ev->raddr, &ev->rport);
+	emit__data_copy(ev, sizeof(*ev) + n);
 }
 
 struct sock_iov_ctx {
@@ -157,6 +214,10 @@ static __always_inline int sock__exit(long ret)
 		return 0;
 	if (ret > 0xffffffffl)
 		ret = 0xffffffffl;
+	if (call.hello_sk)
+		sock__emit_hello((struct sock *)call.hello_sk, call.buf, call.fd, ret);
+	if (!call.source)
+		return 0;
 	if (!call.iovcnt) {
 		data__emit_peer_call(call.source, call.direction, call.session, call.buf, ret, call.fd, call.peer);
 		return 0;
@@ -165,6 +226,22 @@ static __always_inline int sock__exit(long ret)
 	bpf_loop(SOCK_MAX_IOV, sock__iov, &c, 0);
 	if (c.left)
 		counters__data_truncated(c.left);
+	return 0;
+}
+
+/* A TCP connection being made: its first write is looked at for a ClientHello. */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sock_enter_connect(struct ztai_sys_enter_ctx *ctx)
+{
+	if (!(sock__on() & SOCK_DATA_HELLO) || !data__in_scope())
+		return 0;
+	long fd = ctx->args[0];
+	struct sock *sk = net__sock_of_fd(fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)fd;
+	__u8 one = 1;
+	bpf_map_update_elem(&hello_pending, &key, &one, BPF_ANY);
 	return 0;
 }
 

@@ -93,6 +93,9 @@ Status parse_capture(YamlMap& root, CaptureSettings& c) {
   if (!max_call) return max_call.error();
   auto rescan = m->get_uint("rescan_seconds", c.rescan_seconds, 0, 3600);
   if (!rescan) return rescan.error();
+  auto tls_sni = m->get_bool("tls_sni", c.tls_sni);
+  if (!tls_sni) return tls_sni.error();
+  c.tls_sni = *tls_sni;
   c.tls = *tls;
   c.go_tls = *go_tls;
   c.max_call_bytes = static_cast<uint32_t>(*max_call);

@@ -115,6 +115,8 @@ struct CaptureSettings {
   // clients: every child it starts.
   std::vector<std::string> mcp_stdio_servers = {"mcp-server", "mcp_server", "@modelcontextprotocol/server-"};
   std::vector<std::string> mcp_stdio_clients;
+  // The ClientHello of each TCP connection made is read for the server name (tls.sni).
+  bool tls_sni = true;
 };
 
 // The local HTTP endpoint: GET /metrics (Prometheus) and /healthz; `ztai status` reads it.

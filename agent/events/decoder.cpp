@@ -31,6 +31,7 @@ constexpr std::array<DecodeFn, ZTAI_EVENT_TYPE_MAX> kDecoders = [] {
   t[ZTAI_EVENT_DNS_QUERY] = decode_dns;
   t[ZTAI_EVENT_IO_URING_SETUP] = decode_io_uring_setup;
   t[ZTAI_EVENT_RAW_SOCKET] = decode_raw_socket;
+  t[ZTAI_EVENT_TLS_CLIENT_HELLO] = decode_tls_hello;
   t[ZTAI_EVENT_POLICY_DENIAL] = decode_policy_denial;
   t[ZTAI_EVENT_GUARD_DENIAL] = decode_guard_denial;
   t[ZTAI_EVENT_SELFGUARD] = decode_selfguard;
@@ -98,6 +99,7 @@ std::string_view event_type_name(EventType type) {
     case EventType::kIoUringSetup: return "io_uring_setup";
     case EventType::kRawSocket: return "raw_socket";
     case EventType::kDnsQuery: return "dns_query";
+    case EventType::kTlsClientHello: return "tls_client_hello";
     case EventType::kNetDenial: return "net_denial";
     case EventType::kGuardDenial: return "policy_denial";
     case EventType::kSelfGuard: return "selfguard";

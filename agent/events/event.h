@@ -72,6 +72,7 @@ enum class EventType : uint16_t {
   kNetDenial = 20,  // network policy (agent/events/policy_payloads.h)
   kGuardDenial = 19,  // process and file enforcement (agent/events/guard_payloads.h)
   kSelfGuard = 22,    // the agent itself acted on (agent/events/selfguard_payloads.h)
+  kTlsClientHello = 23,
   // Decoded in userspace from captured byte streams (agent/protocols/stream); no record type.
   kLlmRequest = 64,
   kLlmResponse = 65,
@@ -158,7 +159,7 @@ struct FilePayload {
 struct Event {
   EventHeader hdr;
   std::variant<ExecPayload, ForkPayload, ExitPayload, CgroupPayload, FilePayload, NetPayload, DnsPayload,
-               IoUringSetupPayload, RawSocketPayload, LlmPayload, McpPayload,
+               IoUringSetupPayload, RawSocketPayload, TlsHelloPayload, LlmPayload, McpPayload,
                GuardDenialPayload, NetDenialPayload, SelfGuardPayload>
       payload;
 

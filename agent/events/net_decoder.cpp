@@ -87,4 +87,30 @@ Result<Event> decode_raw_socket(const EventHeader& hdr, std::span<const std::byt
   return Event{hdr, RawSocketPayload{raw.res, raw.domain, raw.type, raw.protocol}};
 }
 
+Result<Event> decode_tls_hello(const EventHeader& hdr, std::span<const std::byte> record) {
+  ztai_tls_hello_event raw;
+  if (Status s = read_fixed(record, raw, "tls_client_hello"); !s) return s.error();
+  if (Status s = check_family(raw.family, "tls_client_hello"); !s) return s.error();
+  size_t data_len = record.size() - sizeof(raw);
+  if (raw.data_len != data_len || raw.data_len > ZTAI_TLS_HELLO_MAX || raw.data_len > raw.call_bytes) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "tls_client_hello record: data_len {} of a {}-byte write, but {} bytes follow the header",
+                      raw.data_len, raw.call_bytes, data_len);
+  }
+  TlsHelloPayload p;
+  p.fd = raw.fd;
+  p.saddr = IpAddress::from_af(raw.family, raw.laddr).unmapped();
+  p.daddr = IpAddress::from_af(raw.family, raw.raddr).unmapped();
+  p.sport = raw.lport;
+  p.dport = raw.rport;
+  p.bytes = raw.call_bytes;
+  auto hello = tls::parse_client_hello({reinterpret_cast<const uint8_t*>(record.data()) + sizeof(raw), data_len});
+  if (hello) {
+    p.hello = std::move(*hello);
+  } else {
+    p.parse_error = hello.error().message();
+  }
+  return Event{hdr, std::move(p)};
+}
+
 }  // namespace ztai

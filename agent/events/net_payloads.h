@@ -9,6 +9,7 @@
 
 #include "agent/common/ip_address.h"
 #include "agent/protocols/dns/dns_message.h"
+#include "agent/protocols/tls/client_hello.h"
 
 namespace ztai {
 
@@ -44,6 +45,18 @@ struct DnsPayload {
   uint32_t msg_len = 0;       // bytes on the wire
   bool truncated = false;     // the kernel captured less than msg_len
   std::optional<dns::Message> message;  // absent when the bytes did not parse
+  std::string parse_error;
+};
+
+// tls_client_hello: the ClientHello a process wrote first on a TCP connection it made.
+struct TlsHelloPayload {
+  int32_t fd = -1;
+  IpAddress saddr;  // the local end
+  IpAddress daddr;  // the server
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint32_t bytes = 0;      // bytes of the write; more than were captured when it exceeded the cap
+  std::optional<tls::ClientHello> hello;  // absent when the bytes did not parse
   std::string parse_error;
 };
 

@@ -6,6 +6,7 @@
 #include "agent/fields/http_fields.h"
 #include "agent/fields/llm_fields.h"
 #include "agent/fields/mcp_fields.h"
+#include "agent/fields/tls_fields.h"
 #include "agent/fields/net_fields.h"
 #include "agent/fields/policy_fields.h"
 #include "agent/fields/selfguard_fields.h"
@@ -89,6 +90,7 @@ const FieldRegistry& builtin_fields() {
     add_http_fields(r);
     add_llm_fields(r);
     add_mcp_fields(r);
+    add_tls_fields(r);
     add_sequence_fields(r);
     return r;
   }();

@@ -29,8 +29,13 @@ void add_http_fields(FieldRegistry& r) {
           [](const EventContext& c, std::string_view) -> FieldValue {
             return of_http(c, [](const HttpInfo& h) { return h.method; });
           }});
-  add(r, {"http.host", T::kString, "Host header or HTTP/2 :authority, port included when sent",
+  add(r, {"http.host", T::kString,
+          "Host header or HTTP/2 :authority, port included when sent; tls_client_hello: the server name (SNI)",
           [](const EventContext& c, std::string_view) -> FieldValue {
+            // Of a connection whose plaintext is not captured, the SNI is all that is known.
+            if (const TlsHelloPayload* t = c.event.as<TlsHelloPayload>()) {
+              return t->hello && !t->hello->sni.empty() ? FieldValue(t->hello->sni) : FieldValue();
+            }
             return of_http(c, [](const HttpInfo& h) { return h.host; });
           }});
   add(r, {"http.path", T::kString, "Request target as sent, query included",

@@ -35,6 +35,9 @@ struct Flow {
 
 std::optional<Flow> flow_of(const Event& e) {
   if (const NetPayload* n = e.as<NetPayload>()) return Flow{&n->saddr, &n->daddr, n->sport, n->dport, n->proto};
+  if (const TlsHelloPayload* t = e.as<TlsHelloPayload>()) {
+    return Flow{&t->saddr, &t->daddr, t->sport, t->dport, IPPROTO_TCP};
+  }
   if (const DnsPayload* d = e.as<DnsPayload>()) {
     return Flow{&d->client, &d->server, d->client_port, d->server_port, d->proto};
   }

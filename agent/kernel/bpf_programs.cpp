@@ -24,6 +24,7 @@ namespace {
 // bpf/sock_data.bpf.c's sock_data_on bits.
 constexpr uint32_t kSockDataPorts = 1;
 constexpr uint32_t kSockDataStdio = 2;
+constexpr uint32_t kSockDataHello = 4;
 
 // libbpf speaks through a print callback: keep its last warning to explain a failure in one
 // sentence, and show the rest only at debug level.
@@ -229,13 +230,15 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
         skel->progs.tls_enter_readv, skel->progs.tls_enter_sendto, skel->progs.tls_enter_recvfrom,
         skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
-      // Plaintext on sockets of selected ports and on stdio pipes of selected processes; idle
-      // until capture_ports() lists a port or capture_stdio() is called.
+      // Plaintext on sockets of selected ports and on stdio pipes of selected processes, and the
+      // ClientHello of TCP connections made; idle until capture_ports() lists a port or
+      // capture_stdio() or capture_tls_hello() is called.
       {"sock_data", "tracepoint", false,
        {skel->progs.sock_enter_write, skel->progs.sock_enter_sendto, skel->progs.sock_enter_read,
         skel->progs.sock_enter_recvfrom, skel->progs.sock_enter_writev, skel->progs.sock_enter_readv,
         skel->progs.sock_exit_write, skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
-        skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv}},
+        skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv,
+        skel->progs.sock_enter_connect}},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
@@ -327,6 +330,8 @@ Status BpfPrograms::capture_ports(const std::vector<uint16_t>& ports) const {
 }
 
 Status BpfPrograms::capture_stdio() const { return set_sock_data(kSockDataStdio, true); }
+
+Status BpfPrograms::capture_tls_hello() const { return set_sock_data(kSockDataHello, true); }
 
 Status BpfPrograms::select_stdio(uint32_t tgid, uint32_t client_tgid, bool server) const {
   ztai_stdio_proc p{client_tgid, server ? ZTAI_STDIO_SERVER : ZTAI_STDIO_CLIENT};

@@ -77,6 +77,9 @@ class BpfPrograms {
   Status capture_ports(const std::vector<uint16_t>& ports) const;
   // Switches on the capture of stdio pipes (fd 0 and 1) of the processes selected below.
   Status capture_stdio() const;
+  // Switches on the capture of the ClientHello on each TCP connection a process makes (the
+  // server name of TLS whose plaintext is not captured).
+  Status capture_tls_hello() const;
   // Selects a process (bpf/abi/filter.h ztai_stdio_proc): a server is captured at its stdio
   // pipes, a client's children are; either passes the selection on to its children at fork.
   Status select_stdio(uint32_t tgid, uint32_t client_tgid, bool server) const;

@@ -324,6 +324,9 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
   }
   if ((*programs)->family_loaded("sock_data")) {
     if (Status s = (*programs)->capture_ports(config.capture.plain_ports); !s) return s;
+    if (config.capture.tls_sni) {
+      if (Status s = (*programs)->capture_tls_hello(); !s) return s;
+    }
     StdioSelection stdio{config.capture.mcp_stdio_servers, config.capture.mcp_stdio_clients};
     if (!stdio.empty()) {
       if (Status s = (*programs)->capture_stdio(); !s) return s;

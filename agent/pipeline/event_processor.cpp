@@ -54,6 +54,10 @@ const std::vector<std::string>& event_output_fields(EventType type) {
       {"evt.type", "evt.time", "net.dns.query", "net.dns.qtype", "net.dns.rcode", "net.dns.answers", "net.dns.error",
        "net.proto", "net.sip", "net.sport", "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.name",
        "proc.exepath", "proc.cmdline", "proc.exec_id", "user.uid", "cgroup.id"});
+  static const std::vector<std::string> kTlsHelloAll = with_workload(
+      {"evt.type", "evt.time", "tls.sni", "tls.alpn", "tls.error", "http.host", "net.sip", "net.sport", "net.dip",
+       "net.dport", "net.dns.names", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
+       "proc.exec_id", "proc.pname", "user.uid", "cgroup.id"});
   static const std::vector<std::string> kDenialAll = with_workload(
       {"evt.type", "evt.time", "policy.name", "policy.rule", "policy.action", "policy.mode", "policy.hook", "net.proto",
        "net.dip", "net.dport", "proc.pid", "proc.tid", "proc.ppid", "proc.name", "proc.exepath", "proc.cmdline",
@@ -93,6 +97,7 @@ const std::vector<std::string>& event_output_fields(EventType type) {
     case EventType::kTcpClose: return kNetAll;
     case EventType::kDns:
     case EventType::kDnsQuery: return kDnsAll;
+    case EventType::kTlsClientHello: return kTlsHelloAll;
     case EventType::kIoUringSetup:
     case EventType::kRawSocket: return kBlindSpotAll;
     case EventType::kNetDenial: return kDenialAll;

@@ -33,6 +33,7 @@ enum ztai_event_type {
 	ZTAI_EVENT_POLICY_DENIAL = 20, /* bpf/abi/policy.h */
 	ZTAI_EVENT_PROCESS_EXEC = 21, /* exec with posture; replaces type 1 */
 	ZTAI_EVENT_SELFGUARD = 22, /* bpf/abi/selfguard.h */
+	ZTAI_EVENT_TLS_CLIENT_HELLO = 23, /* struct ztai_tls_hello_event */
 	ZTAI_EVENT_TYPE_MAX, /* first unused value: new types go above this line */
 };
 
@@ -352,6 +353,28 @@ ZTAI_ABI_ASSERT(sizeof(struct ztai_data_event) == 128, "ztai_data_event layout")
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, fd) == 72, "data.fd offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, laddr) == 88, "data.laddr offset");
 ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_data_event, data_len) == 120, "data.data_len offset");
+
+/* The first bytes a process wrote on a TCP connection it made, when they start a TLS handshake
+ * record (bpf/sock_data.bpf.c): the ClientHello, from which the agent reads the server name
+ * (SNI) of TLS stacks that are not hooked. On the data ring. Header: the writing thread. Followed
+ * by data[]: data_len bytes, the first ones of the write (at most ZTAI_TLS_HELLO_MAX). */
+#define ZTAI_TLS_HELLO_MAX 2048
+
+struct ztai_tls_hello_event {
+	struct ztai_event_header hdr;
+	__u32 call_bytes; /* bytes the write moved */
+	__u32 data_len;
+	__s32 fd;
+	__u16 family;     /* AF_INET, AF_INET6 */
+	__u16 lport;      /* host byte order */
+	__u16 rport;
+	__u16 _pad[3];
+	__u8 laddr[ZTAI_NET_ADDR_LEN]; /* network byte order; IPv4 in the first 4 bytes */
+	__u8 raddr[ZTAI_NET_ADDR_LEN];
+	__u8 data[];
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_tls_hello_event) == 104, "ztai_tls_hello_event layout");
+ZTAI_ABI_ASSERT(ZTAI_ABI_OFFSETOF(struct ztai_tls_hello_event, laddr) == 72, "tls_hello.laddr offset");
 
 /* Ring buffers. Control records (process lifecycle, policy decisions) and bulk data (payloads)
  * are kept apart so a burst of payload cannot crowd out an exec or a denial. */

@@ -10,6 +10,7 @@
 #include "agent/protocols/http/http1_parser.h"
 #include "agent/protocols/http/sse_parser.h"
 #include "agent/protocols/stream/conversation_tracker.h"
+#include "agent/protocols/tls/client_hello.h"
 
 namespace ztai {
 namespace {
@@ -123,6 +124,21 @@ void BM_SseFramingOnly(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 
+// One recorded ClientHello (curl, 517 bytes) read for its server name per iteration: the work the
+// agent does per TCP connection made while capture.tls_sni is on.
+void BM_TlsClientHelloSni(benchmark::State& state) {
+  std::string hello = fixture("curl.clienthello");
+  std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(hello.data()), hello.size());
+  size_t named = 0;
+  for (auto _ : state) {
+    auto h = tls::parse_client_hello(bytes);
+    named += h && !h->sni.empty();
+  }
+  if (named != static_cast<size_t>(state.iterations())) state.SkipWithError("the recorded hello did not parse");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * hello.size()));
+}
+
 BENCHMARK(BM_OpenAiChatSse);
 BENCHMARK(BM_OpenAiChatSseLongAnswer);
 BENCHMARK(BM_AnthropicMessagesSse);
@@ -132,6 +148,7 @@ BENCHMARK(BM_McpStreamableHttpSse);
 BENCHMARK(BM_McpStdioLines);
 BENCHMARK(BM_Http1ChunkedFramingOnly);
 BENCHMARK(BM_SseFramingOnly);
+BENCHMARK(BM_TlsClientHelloSni);
 
 }  // namespace
 }  // namespace ztai

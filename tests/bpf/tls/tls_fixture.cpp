@@ -1,5 +1,7 @@
 #include "tests/bpf/tls/tls_fixture.h"
 
+#include "agent/events/decoder.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -190,6 +192,12 @@ void CaptureSession::on_record(std::span<const std::byte> record) {
   ztai_event_header hdr;
   if (record.size() < sizeof(hdr)) return;
   std::memcpy(&hdr, record.data(), sizeof(hdr));
+  if (hdr.type == ZTAI_EVENT_TLS_CLIENT_HELLO) {
+    auto e = decode_record(record);
+    if (e) hellos_.push_back(std::move(*e));
+    else ++decode_errors_;
+    return;
+  }
   if (hdr.type != ZTAI_EVENT_DATA) return;
   auto chunk = decoder_.decode(record);
   if (chunk) chunks_.push_back(std::move(*chunk));

@@ -78,6 +78,8 @@ class CaptureSession : public RecordSink {
   bool wait_until(const std::function<bool(const std::vector<DataChunk>&)>& pred,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
   const std::vector<DataChunk>& chunks() const { return chunks_; }
+  // tls_client_hello events decoded from the data ring.
+  const std::vector<Event>& hellos() const { return hellos_; }
   size_t decode_errors() const { return decode_errors_; }
   // Bytes of one process's stream in a direction, concatenated in record order.
   std::string stream(pid_t pid, bool egress) const;
@@ -88,6 +90,7 @@ class CaptureSession : public RecordSink {
   std::unique_ptr<RingReader> reader_;
   DataDecoder decoder_;
   std::vector<DataChunk> chunks_;
+  std::vector<Event> hellos_;
   size_t decode_errors_ = 0;
 };
 

@@ -126,6 +126,11 @@ TEST_F(BtfLayout, FilePayloadAndFilter) {
                 {M(ztai_path_prefix_key, prefixlen), M(ztai_path_prefix_key, path)});
   expect_layout("ztai_path_suffix_key", sizeof(ztai_path_suffix_key),
                 {M(ztai_path_suffix_key, prefixlen), M(ztai_path_suffix_key, reversed)});
+  expect_layout("ztai_tls_hello_event", sizeof(ztai_tls_hello_event),
+                {M(ztai_tls_hello_event, hdr), M(ztai_tls_hello_event, call_bytes), M(ztai_tls_hello_event, data_len),
+                 M(ztai_tls_hello_event, fd), M(ztai_tls_hello_event, family), M(ztai_tls_hello_event, lport),
+                 M(ztai_tls_hello_event, rport), M(ztai_tls_hello_event, laddr), M(ztai_tls_hello_event, raddr),
+                 M(ztai_tls_hello_event, data)});
   expect_layout("ztai_stdio_proc", sizeof(ztai_stdio_proc),
                 {M(ztai_stdio_proc, client_tgid), M(ztai_stdio_proc, role)});
   expect_layout("ztai_path_match_value", sizeof(ztai_path_match_value),

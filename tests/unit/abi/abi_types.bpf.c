@@ -23,6 +23,7 @@ struct ztai_io_uring_setup_event abi_io_uring_setup_event;
 struct ztai_raw_socket_event abi_raw_socket_event;
 struct ztai_file_event abi_file_event;
 struct ztai_data_event abi_data_event;
+struct ztai_tls_hello_event abi_tls_hello_event;
 struct ztai_path_prefix_key abi_path_prefix_key;
 struct ztai_path_suffix_key abi_path_suffix_key;
 struct ztai_path_match_value abi_path_match_value;

@@ -36,6 +36,7 @@ TEST(AgentConfig, ShippedFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(shipped->capture.plain_ports, d.capture.plain_ports);
   EXPECT_EQ(shipped->capture.mcp_stdio_servers, d.capture.mcp_stdio_servers);
   EXPECT_EQ(shipped->capture.mcp_stdio_clients, d.capture.mcp_stdio_clients);
+  EXPECT_EQ(shipped->capture.tls_sni, d.capture.tls_sni);
   EXPECT_EQ(shipped->kernel.tracefs, d.kernel.tracefs);
   EXPECT_EQ(shipped->kernel.bpffs, d.kernel.bpffs);
   EXPECT_EQ(shipped->process_table.max_processes, d.process_table.max_processes);
