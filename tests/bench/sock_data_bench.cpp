@@ -1,0 +1,144 @@
+// What the read/write capture (bpf/sock_data.bpf.c) costs a process it does not capture, and what
+// the ClientHello capture costs a TCP connection: write(2) of 64 bytes to /dev/null, and connect +
+// first write of a recorded ClientHello (517 bytes) + close on loopback, with the programs not
+// loaded (0), loaded with every capture off (1), with the default plain ports listed (2), and
+// with ports, stdio and ClientHello capture on (3). Modes run in that order (switches only go on).
+// Needs root; the TLS uprobe families are off, so only sock_data and the sensors run.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <benchmark/benchmark.h>
+
+#include "agent/kernel/bpf_programs.h"
+#include "agent/kernel/features.h"
+#include "agent/kernel/preflight.h"
+#include "agent/kernel/ring_reader.h"
+
+namespace ztai {
+namespace {
+
+struct Counter : RecordSink {
+  void on_record(std::span<const std::byte>) override { ++records; }
+  size_t records = 0;
+};
+
+struct Capture {
+  std::unique_ptr<BpfPrograms> programs;
+  std::unique_ptr<RingReader> reader;
+  Counter sink;
+  int mode = 0;
+};
+
+Capture& capture() {
+  static Capture c;
+  return c;
+}
+
+// Brings the capture to `mode`; false (and the benchmark skipped) when the kernel cannot load it.
+bool switch_to(int mode, benchmark::State& state) {
+  Capture& c = capture();
+  if (mode == 0) return true;
+  if (!c.programs) {
+    if (Status s = run_preflight({}); !s) {
+      state.SkipWithError(s.error().message().c_str());
+      return false;
+    }
+    LoaderSettings settings;
+    settings.families_off = {"tls", "tls_go"};
+    auto p = BpfPrograms::load(settings, probe_kernel_features());
+    if (!p) {
+      state.SkipWithError(p.error().message().c_str());
+      return false;
+    }
+    c.programs = std::move(*p);
+    auto r = RingReader::create(c.programs->control_ring_fd(), c.programs->data_ring_fd(), c.sink);
+    if (!r) {
+      state.SkipWithError(r.error().message().c_str());
+      return false;
+    }
+    c.reader = std::move(*r);
+  }
+  if (mode >= 2 && c.mode < 2) (void)c.programs->capture_ports({11434, 8000});
+  if (mode >= 3 && c.mode < 3) {
+    (void)c.programs->capture_stdio();
+    (void)c.programs->capture_tls_hello();
+  }
+  c.mode = mode;
+  return true;
+}
+
+void drain() {
+  if (capture().reader) (void)capture().reader->poll(0);
+}
+
+void BM_Write64(benchmark::State& state) {
+  if (!switch_to(static_cast<int>(state.range(0)), state)) return;
+  int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  char buf[64] = {};
+  for (auto _ : state) benchmark::DoNotOptimize(write(fd, buf, sizeof(buf)));
+  close(fd);
+  drain();
+}
+
+void BM_ConnectClientHello(benchmark::State& state) {
+  if (!switch_to(static_cast<int>(state.range(0)), state)) return;
+  std::ifstream in(std::string(ZTAI_SOURCE_DIR) + "/tests/unit/protocols/data/curl.clienthello", std::ios::binary);
+  std::string hello{std::istreambuf_iterator<char>(in), {}};
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  if (bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(lfd, 4096) ||
+      getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len)) {
+    state.SkipWithError("no loopback listener");
+    close(lfd);
+    return;
+  }
+  std::atomic<bool> stop = false;
+  std::thread acceptor([&] {
+    char buf[4096];
+    while (!stop) {
+      int c = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      while (read(c, buf, sizeof(buf)) > 0) {
+      }
+      close(c);
+    }
+  });
+  size_t n = 0;
+  for (auto _ : state) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+      benchmark::DoNotOptimize(write(fd, hello.data(), hello.size()));
+    }
+    close(fd);
+    if (++n % 256 == 0) {
+      state.PauseTiming();
+      drain();
+      state.ResumeTiming();
+    }
+  }
+  stop = true;
+  shutdown(lfd, SHUT_RDWR);
+  acceptor.join();
+  close(lfd);
+  drain();
+  state.counters["records"] = static_cast<double>(capture().sink.records);
+}
+
+BENCHMARK(BM_Write64)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
+BENCHMARK(BM_ConnectClientHello)->Arg(0)->Arg(3)->Iterations(20000);
+
+}  // namespace
+}  // namespace ztai
+
+BENCHMARK_MAIN();
