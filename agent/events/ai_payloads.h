@@ -59,6 +59,9 @@ struct LlmPayload {
   std::string error;  // an API error's message, or why the body could not be decoded
   uint64_t latency_ns = 0;  // response: from the end of the request to the end of the response
   bool body_truncated = false;  // the body exceeded the capture cap or lost bytes: fields may be partial
+  // The capturing process read the request and wrote the response: the model server's side of a
+  // local connection, not the client that acts on the answer.
+  bool server_side = false;
 };
 
 enum class McpKind : uint8_t { kRequest, kNotification, kResult, kError };

@@ -138,6 +138,8 @@ void CausalChains::add(const EventHeader& hdr, ToolIntent intent) {
 
 void CausalChains::observe(const Event& event) {
   if (const LlmPayload* l = event.as<LlmPayload>()) {
+    // A model server writes the tool calls; the client that reads them is the one that acts.
+    if (l->server_side) return;
     if (event.hdr.type == EventType::kLlmRequest) {
       if (l->prompt.empty()) return;
       PerProcess& p = slot(event.hdr.proc, event.hdr.boot_ns);

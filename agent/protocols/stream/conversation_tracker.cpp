@@ -75,7 +75,9 @@ struct Exchange {
   std::optional<llm::Route> route;
   bool maybe_mcp = false;  // not an LLM API, but its bodies may carry JSON-RPC (Streamable HTTP)
   bool head_method = false;
-  int request_dir = 0;  // the direction the request travels in (HTTP/2 tells DATA apart by it)
+  // The direction the request travels in: 0 egress (the capturing process is the client), 1
+  // ingress (it is the server). HTTP/2 also tells DATA apart by it.
+  int request_dir = 0;
   bool request_done = false;
   bool response_started = false;
   bool response_done = false;
@@ -195,6 +197,7 @@ void ConversationTracker::State::Side::on_head(const http::MessageHead& head) {
     }
     conn->pending.push_back(std::make_unique<Exchange>(s.budget));
     current = conn->pending.back().get();
+    current->request_dir = dir;
     s.exchange_head(*conn, *current, head);
     return;
   }
@@ -328,6 +331,7 @@ void ConversationTracker::State::exchange_head(Conn& c, Exchange& x, const http:
     p.provider = x.route->provider;
     p.endpoint = x.route->endpoint;
     p.api_key_id = llm::api_key_id(p.provider, head);
+    p.server_side = x.request_dir == 1;
   } else {
     // Streamable HTTP: JSON-RPC POSTed as JSON; a GET may open an SSE stream of messages.
     x.maybe_mcp = (head.method == "POST" && (!ctype || contains(ctype, "json"))) ||

@@ -51,6 +51,8 @@ void expect_openai_stream(const std::vector<Event>& events) {
   EXPECT_EQ(r.api_key_id, q.api_key_id);
   EXPECT_GT(r.latency_ns, 0u);
   EXPECT_FALSE(r.body_truncated);
+  EXPECT_FALSE(q.server_side);
+  EXPECT_FALSE(r.server_side);
 }
 
 TEST(ConversationTracker, OpenAiStreamedChatWithToolCall) {
@@ -187,10 +189,13 @@ TEST(ConversationTracker, ServerSideCaptureSeesRequestsAsIngress) {
   // A model server captured: it reads requests and writes responses.
   ConversationTracker t;
   auto events = run(t, {{kIn, fixture("ollama_generate.request")}, {kOut, fixture("ollama_generate.response")}}, 4);
-  ASSERT_EQ(payloads<LlmPayload>(events, EventType::kLlmRequest).size(), 1u);
+  auto q = payloads<LlmPayload>(events, EventType::kLlmRequest);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_TRUE(q[0]->server_side);
   auto r = payloads<LlmPayload>(events, EventType::kLlmResponse);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0]->response, "rm -rf /tmp/cache");
+  EXPECT_TRUE(r[0]->server_side);
 }
 
 TEST(ConversationTracker, SecretsNeverAppearInEvents) {
