@@ -1,7 +1,5 @@
 #include "agent/api/control_server.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/api/accept_loop.h"
 #include "agent/common/log.h"
 
 namespace ztai {
@@ -31,12 +30,6 @@ Result<sockaddr_un> unix_address(const std::string& path) {
   }
   std::memcpy(sa.sun_path, path.data(), path.size());
   return sa;
-}
-
-void set_timeouts(int fd) {
-  timeval tv{kIoTimeoutSeconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 bool write_all(int fd, std::string_view s) {
@@ -99,41 +92,19 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& p
     close(fd);
     return make_error(ErrorCode::kIo, "{}: cannot listen: {}", path, strerror(err));
   }
-  int stop = eventfd(0, EFD_CLOEXEC);
-  if (stop < 0) {
-    close(fd);
+  std::unique_ptr<ControlServer> s(new ControlServer(path, std::move(handler)));
+  auto loop = AcceptLoop::start(fd, "control socket", kIoTimeoutSeconds, [p = s.get()](int c) { p->serve(c); });
+  if (!loop) {
     unlink(path.c_str());
-    return make_error(ErrorCode::kIo, "eventfd: {}", strerror(errno));
+    return loop.error();
   }
-  std::unique_ptr<ControlServer> s(new ControlServer(path, fd, stop, std::move(handler)));
-  s->thread_ = std::thread([p = s.get()] { p->run(); });
+  s->loop_ = std::move(*loop);
   return s;
 }
 
 ControlServer::~ControlServer() {
-  uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof(one)) < 0) log::warn("control socket: cannot signal its thread");
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(stop_fd_);
+  loop_.reset();  // no request is served past this point
   unlink(path_.c_str());
-}
-
-void ControlServer::run() {
-  while (true) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::warn("control socket: poll: {}", strerror(errno));
-      return;
-    }
-    if (fds[1].revents) return;
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    set_timeouts(fd);
-    serve(fd);
-    close(fd);
-  }
 }
 
 void ControlServer::serve(int fd) {
@@ -185,7 +156,7 @@ Result<std::string> control_request(const std::string& path, const std::string& 
   if (!sa) return sa.error();
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(ErrorCode::kIo, "socket: {}", strerror(errno));
-  set_timeouts(fd);
+  set_io_timeouts(fd, kIoTimeoutSeconds);
   if (connect(fd, reinterpret_cast<const sockaddr*>(&*sa), sizeof(*sa)) != 0) {
     int err = errno;
     close(fd);

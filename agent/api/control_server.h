@@ -12,8 +12,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "agent/api/accept_loop.h"
 #include "agent/common/result.h"
 
 namespace ztai {
@@ -47,16 +47,12 @@ class ControlServer {
   ControlServer& operator=(const ControlServer&) = delete;
 
  private:
-  ControlServer(std::string path, int listen_fd, int stop_fd, ControlHandler handler)
-      : path_(std::move(path)), listen_fd_(listen_fd), stop_fd_(stop_fd), handler_(std::move(handler)) {}
-  void run();
+  ControlServer(std::string path, ControlHandler handler) : path_(std::move(path)), handler_(std::move(handler)) {}
   void serve(int fd);
 
   std::string path_;
-  int listen_fd_;
-  int stop_fd_;
   ControlHandler handler_;
-  std::thread thread_;
+  std::unique_ptr<AcceptLoop> loop_;
 };
 
 // Sends one request to the agent at path; the answer text, or an error carrying it.

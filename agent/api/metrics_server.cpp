@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,12 +9,13 @@
 #include <charconv>
 #include <cstring>
 
+#include "agent/api/accept_loop.h"
 #include "agent/common/log.h"
 
 namespace ztai {
 namespace {
 
-constexpr int kIoTimeoutMs = 2000;
+constexpr int kIoTimeoutSeconds = 2;
 
 Result<int> open_socket(const std::string& host, uint16_t port, bool listen_on) {
   addrinfo hints{};
@@ -32,9 +31,7 @@ Result<int> open_socket(const std::string& host, uint16_t port, bool listen_on) 
   if (fd >= 0) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    timeval tv{kIoTimeoutMs / 1000, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    set_io_timeouts(fd, kIoTimeoutSeconds);
     ok = listen_on ? bind(fd, res->ai_addr, res->ai_addrlen) : connect(fd, res->ai_addr, res->ai_addrlen);
     if (ok == 0 && listen_on) ok = listen(fd, 16);
   }
@@ -92,41 +89,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   getsockname(*fd, reinterpret_cast<sockaddr*>(&ss), &len);
   uint16_t port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                                  : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  int stop = eventfd(0, EFD_CLOEXEC);
-  if (stop < 0) {
-    close(*fd);
-    return make_error(ErrorCode::kIo, "eventfd: {}", strerror(errno));
-  }
-  std::unique_ptr<MetricsServer> s(new MetricsServer(*fd, stop, port, metrics));
-  s->thread_ = std::thread([p = s.get()] { p->run(); });
+  std::unique_ptr<MetricsServer> s(new MetricsServer(port, metrics));
+  auto loop = AcceptLoop::start(*fd, "metrics server", kIoTimeoutSeconds, [p = s.get()](int c) { p->serve(c); });
+  if (!loop) return loop.error();
+  s->loop_ = std::move(*loop);
   return s;
-}
-
-MetricsServer::~MetricsServer() {
-  uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof(one)) < 0) log::warn("metrics server: cannot signal its thread");
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(stop_fd_);
-}
-
-void MetricsServer::run() {
-  while (true) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::warn("metrics server: poll: {}", strerror(errno));
-      return;
-    }
-    if (fds[1].revents) return;
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    timeval tv{kIoTimeoutMs / 1000, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    serve(fd);
-    close(fd);
-  }
 }
 
 void MetricsServer::serve(int fd) {

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "agent/api/accept_loop.h"
 #include "agent/common/result.h"
 #include "agent/pipeline/metrics.h"
 
@@ -20,23 +20,18 @@ class MetricsServer {
  public:
   // Binds now (a taken port is an error at start-up); serves on its own thread.
   static Result<std::unique_ptr<MetricsServer>> start(const std::string& address, const MetricsRegistry& metrics);
-  ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   uint16_t port() const { return port_; }
 
  private:
-  MetricsServer(int listen_fd, int stop_fd, uint16_t port, const MetricsRegistry& metrics)
-      : listen_fd_(listen_fd), stop_fd_(stop_fd), port_(port), metrics_(metrics) {}
-  void run();
+  MetricsServer(uint16_t port, const MetricsRegistry& metrics) : port_(port), metrics_(metrics) {}
   void serve(int fd);
 
-  int listen_fd_;
-  int stop_fd_;  // eventfd: wakes the thread to exit
   uint16_t port_;
   const MetricsRegistry& metrics_;
-  std::thread thread_;
+  std::unique_ptr<AcceptLoop> loop_;  // last: stopped before the members it serves with go
 };
 
 // GET http://address/path; the body of a 200 answer, else an error naming the status.

@@ -1,11 +1,11 @@
 // `ztai quarantine WORKLOAD`, `ztai release WORKLOAD`, `ztai quarantine --list`: sent to the running
 // agent over its control socket (api.control_socket), which audits each one.
-#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "agent/api/control_server.h"
 #include "agent/cli/args.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/common/log.h"
 #include "agent/config/agent_config.h"
@@ -22,17 +22,12 @@ int quarantine_command(const std::string& verb, const std::vector<std::string>& 
                     : args.error().message());
     return 2;
   }
-  std::string socket = default_agent_config().api.control_socket;
-  std::optional<std::string> path = args->get("config");
-  if (!path && std::filesystem::exists(kDefaultConfigPath)) path = kDefaultConfigPath;
-  if (path) {
-    auto config = load_agent_config(*path);
-    if (!config) {
-      log::error("{}", config.error().message());
-      return 2;
-    }
-    socket = config->api.control_socket;
+  auto config = command_config(*args);
+  if (!config) {
+    log::error("{}", config.error().message());
+    return 2;
   }
+  std::string socket = config->api.control_socket;
   if (auto s = args->get("socket")) socket = *s;
   if (socket.empty()) {
     log::error("{}: the agent's control socket is off (api.control_socket is empty); give --socket", verb);

@@ -1,7 +1,7 @@
 #include <csignal>
-#include <filesystem>
 
 #include "agent/cli/args.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/common/log.h"
 #include "agent/config/agent_config.h"
@@ -39,9 +39,7 @@ int run_command(const std::vector<std::string>& argv) {
     return 2;
   }
 
-  std::optional<std::string> path = args->get("config");
-  if (!path && std::filesystem::exists(kDefaultConfigPath)) path = kDefaultConfigPath;
-  auto config = path ? load_agent_config(*path) : Result<AgentConfig>(default_agent_config());
+  auto config = command_config(*args);
   if (!config) {
     log::error("{}", config.error().message());
     // The service manager shows it in `systemctl status` (the run's own notifier is not made yet).

@@ -1,12 +1,12 @@
 // `ztai status`: reads /metrics from the running agent and prints it grouped for a person:
 // health, kernel and pipeline counters, then one line per output with its delivery state.
-#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "agent/api/metrics_server.h"
 #include "agent/cli/args.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/common/log.h"
 #include "agent/config/agent_config.h"
@@ -64,17 +64,12 @@ int status_command(const std::vector<std::string>& argv) {
     log::error("status: {}", args.error().message());
     return 2;
   }
-  std::string address = default_agent_config().api.listen;
-  std::optional<std::string> path = args->get("config");
-  if (!path && std::filesystem::exists(kDefaultConfigPath)) path = kDefaultConfigPath;
-  if (path) {
-    auto config = load_agent_config(*path);
-    if (!config) {
-      log::error("{}", config.error().message());
-      return 2;
-    }
-    address = config->api.listen;
+  auto config = command_config(*args);
+  if (!config) {
+    log::error("{}", config.error().message());
+    return 2;
   }
+  std::string address = config->api.listen;
   if (auto a = args->get("address")) address = *a;
   if (address.empty()) {
     log::error("status: the agent's api is off (api.listen is empty); give --address");

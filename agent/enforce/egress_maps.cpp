@@ -1,59 +1,36 @@
 #include "agent/enforce/egress_maps.h"
 
-#include <cerrno>
-#include <cstring>
-
 #include <bpf/bpf.h>
 
+#include "agent/kernel/map_keys.h"
+
 namespace ztai::enforce {
-namespace {
-
-Error map_error(const char* what) {
-  return make_error(ErrorCode::kKernel, "{} failed: {}", what, strerror(errno));
-}
-
-// Keys of a hash or trie map; the walk restarts nowhere, so keys deleted meanwhile are skipped.
-template <typename Key>
-Result<std::vector<Key>> all_keys(int fd) {
-  std::vector<Key> keys;
-  Key key{}, next{};
-  const void* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    keys.push_back(next);
-    key = next;
-    prev = &key;
-  }
-  if (errno != ENOENT) return map_error("listing a policy map");
-  return keys;
-}
-
-}  // namespace
 
 Result<uint32_t> EgressMaps::generation() const {
   uint32_t zero = 0;
   ztai_policy_state s{};
-  if (bpf_map_lookup_elem(fds_.state, &zero, &s) != 0) return map_error("reading the policy generation");
+  if (bpf_map_lookup_elem(fds_.state, &zero, &s) != 0) return bpf_map_error("reading the policy generation");
   return s.generation & 1;
 }
 
 Status EgressMaps::set_generation(uint32_t generation) {
   uint32_t zero = 0;
   ztai_policy_state s{generation & 1, 0};
-  if (bpf_map_update_elem(fds_.state, &zero, &s, BPF_ANY) != 0) return map_error("flipping the policy generation");
+  if (bpf_map_update_elem(fds_.state, &zero, &s, BPF_ANY) != 0) return bpf_map_error("flipping the policy generation");
   return {};
 }
 
 Status EgressMaps::put_cgroup(uint64_t cgroup_id, uint32_t generation, const ztai_policy_cgroup& value) {
   ztai_policy_cgroup_key key{cgroup_id, generation & 1, 0};
   if (bpf_map_update_elem(fds_.cgroups, &key, &value, BPF_ANY) != 0) {
-    return map_error("writing a cgroup's policy (ztai_policy_cgroups full?)");
+    return bpf_map_error("writing a cgroup's policy (ztai_policy_cgroups full?)");
   }
   return {};
 }
 
 Status EgressMaps::put_prefix(const ztai_egress_key& key, const ztai_egress_value& value) {
   if (bpf_map_update_elem(fds_.prefixes, &key, &value, BPF_ANY) != 0) {
-    return map_error("writing an egress prefix (ztai_egress_prefixes full?)");
+    return bpf_map_error("writing an egress prefix (ztai_egress_prefixes full?)");
   }
   return {};
 }
@@ -61,24 +38,24 @@ Status EgressMaps::put_prefix(const ztai_egress_key& key, const ztai_egress_valu
 Status EgressMaps::put_ingress(const ztai_ingress_key& key, const ztai_egress_value& value) {
   if (fds_.ingress < 0) return make_error(ErrorCode::kUnsupported, "segmentation is not loaded (ztai_ingress_allow)");
   if (bpf_map_update_elem(fds_.ingress, &key, &value, BPF_ANY) != 0) {
-    return map_error("writing an ingress rule (ztai_ingress_allow full?)");
+    return bpf_map_error("writing an ingress rule (ztai_ingress_allow full?)");
   }
   return {};
 }
 
 Status EgressMaps::clear_generation(uint32_t generation) {
-  auto cgroups = all_keys<ztai_policy_cgroup_key>(fds_.cgroups);
+  auto cgroups = bpf_map_keys<ztai_policy_cgroup_key>(fds_.cgroups, "listing a policy map");
   if (!cgroups) return cgroups.error();
   for (const auto& k : *cgroups) {
     if (k.generation == (generation & 1)) bpf_map_delete_elem(fds_.cgroups, &k);
   }
-  auto prefixes = all_keys<ztai_egress_key>(fds_.prefixes);
+  auto prefixes = bpf_map_keys<ztai_egress_key>(fds_.prefixes, "listing a policy map");
   if (!prefixes) return prefixes.error();
   for (const auto& k : *prefixes) {
     if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.prefixes, &k);
   }
   if (fds_.ingress < 0) return {};
-  auto ingress = all_keys<ztai_ingress_key>(fds_.ingress);
+  auto ingress = bpf_map_keys<ztai_ingress_key>(fds_.ingress, "listing a policy map");
   if (!ingress) return ingress.error();
   for (const auto& k : *ingress) {
     if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.ingress, &k);
@@ -87,7 +64,7 @@ Status EgressMaps::clear_generation(uint32_t generation) {
 }
 
 Result<std::vector<uint64_t>> EgressMaps::cgroups_in(uint32_t generation) const {
-  auto keys = all_keys<ztai_policy_cgroup_key>(fds_.cgroups);
+  auto keys = bpf_map_keys<ztai_policy_cgroup_key>(fds_.cgroups, "listing a policy map");
   if (!keys) return keys.error();
   std::vector<uint64_t> out;
   for (const auto& k : *keys) {
@@ -98,17 +75,17 @@ Result<std::vector<uint64_t>> EgressMaps::cgroups_in(uint32_t generation) const 
 
 Status EgressMaps::quarantine(uint64_t cgroup_id) {
   uint32_t one = 1;
-  if (bpf_map_update_elem(fds_.quarantine, &cgroup_id, &one, BPF_ANY) != 0) return map_error("quarantining a cgroup");
+  if (bpf_map_update_elem(fds_.quarantine, &cgroup_id, &one, BPF_ANY) != 0) return bpf_map_error("quarantining a cgroup");
   return {};
 }
 
 Status EgressMaps::release(uint64_t cgroup_id) {
   if (bpf_map_delete_elem(fds_.quarantine, &cgroup_id) != 0 && errno != ENOENT) {
-    return map_error("releasing a cgroup from quarantine");
+    return bpf_map_error("releasing a cgroup from quarantine");
   }
   return {};
 }
 
-Result<std::vector<uint64_t>> EgressMaps::quarantined() const { return all_keys<uint64_t>(fds_.quarantine); }
+Result<std::vector<uint64_t>> EgressMaps::quarantined() const { return bpf_map_keys<uint64_t>(fds_.quarantine, "listing a policy map"); }
 
 }  // namespace ztai::enforce

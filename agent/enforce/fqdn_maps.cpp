@@ -7,24 +7,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent/kernel/map_keys.h"
+
 namespace ztai::enforce {
 namespace {
-
-Error map_error(const char* what) { return make_error(ErrorCode::kKernel, "{} failed: {}", what, strerror(errno)); }
-
-template <typename Key>
-Result<std::vector<Key>> all_keys(int fd) {
-  std::vector<Key> keys;
-  Key key{}, next{};
-  const void* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    keys.push_back(next);
-    key = next;
-    prev = &key;
-  }
-  if (errno != ENOENT) return map_error("listing an fqdn map");
-  return keys;
-}
 
 ztai_dns_resolver_key resolver_key(const dns::DnsServer& r) {
   ztai_dns_resolver_key k{};
@@ -42,24 +28,24 @@ ztai_dns_resolver_key resolver_key(const dns::DnsServer& r) {
 
 Status FqdnMaps::put_name(const ztai_fqdn_key& key, const ztai_egress_value& value) {
   if (bpf_map_update_elem(fds_.names, &key, &value, BPF_ANY) != 0) {
-    return map_error("writing an fqdn name (ztai_fqdn_names full?)");
+    return bpf_map_error("writing an fqdn name (ztai_fqdn_names full?)");
   }
   return {};
 }
 
 Status FqdnMaps::put_set(uint32_t policy_slot, uint32_t set_id) {
   ztai_fqdn_set v{set_id, 0};
-  if (bpf_map_update_elem(fds_.sets, &policy_slot, &v, BPF_ANY) != 0) return map_error("writing an fqdn rule set");
+  if (bpf_map_update_elem(fds_.sets, &policy_slot, &v, BPF_ANY) != 0) return bpf_map_error("writing an fqdn rule set");
   return {};
 }
 
 Status FqdnMaps::clear_generation(uint32_t generation) {
-  auto names = all_keys<ztai_fqdn_key>(fds_.names);
+  auto names = bpf_map_keys<ztai_fqdn_key>(fds_.names, "listing an fqdn map");
   if (!names) return names.error();
   for (const auto& k : *names) {
     if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.names, &k);
   }
-  auto sets = all_keys<uint32_t>(fds_.sets);
+  auto sets = bpf_map_keys<uint32_t>(fds_.sets, "listing an fqdn map");
   if (!sets) return sets.error();
   for (uint32_t slot : *sets) {
     if ((slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.sets, &slot);
@@ -73,10 +59,10 @@ Status FqdnMaps::set_resolvers(const std::vector<dns::DnsServer>& resolvers) {
   uint32_t one = 1;
   for (const auto& k : wanted) {
     if (bpf_map_update_elem(fds_.resolvers, &k, &one, BPF_ANY) != 0) {
-      return map_error("writing a DNS resolver (more than 64?)");
+      return bpf_map_error("writing a DNS resolver (more than 64?)");
     }
   }
-  auto present = all_keys<ztai_dns_resolver_key>(fds_.resolvers);
+  auto present = bpf_map_keys<ztai_dns_resolver_key>(fds_.resolvers, "listing an fqdn map");
   if (!present) return present.error();
   for (const auto& k : *present) {
     bool keep = std::any_of(wanted.begin(), wanted.end(),
@@ -89,12 +75,12 @@ Status FqdnMaps::set_resolvers(const std::vector<dns::DnsServer>& resolvers) {
 Status FqdnMaps::set_times(const FqdnTimes& times) {
   uint32_t zero = 0;
   ztai_fqdn_config c{times.min_ttl_ns, times.grace_ns, times.pending_ns};
-  if (bpf_map_update_elem(fds_.config, &zero, &c, BPF_ANY) != 0) return map_error("writing the fqdn settings");
+  if (bpf_map_update_elem(fds_.config, &zero, &c, BPF_ANY) != 0) return bpf_map_error("writing the fqdn settings");
   return {};
 }
 
 Result<size_t> FqdnMaps::sweep(uint64_t now_ns) {
-  auto keys = all_keys<ztai_fqdn_allowed_key>(fds_.allowed);
+  auto keys = bpf_map_keys<ztai_fqdn_allowed_key>(fds_.allowed, "listing an fqdn map");
   if (!keys) return keys.error();
   size_t removed = 0;
   for (const auto& k : *keys) {
@@ -106,7 +92,7 @@ Result<size_t> FqdnMaps::sweep(uint64_t now_ns) {
 }
 
 Result<size_t> FqdnMaps::allowed_count() const {
-  auto keys = all_keys<ztai_fqdn_allowed_key>(fds_.allowed);
+  auto keys = bpf_map_keys<ztai_fqdn_allowed_key>(fds_.allowed, "listing an fqdn map");
   if (!keys) return keys.error();
   return keys->size();
 }
@@ -117,7 +103,7 @@ Result<std::array<uint64_t, ZTAI_FQDN_COUNTERS>> FqdnMaps::counters() const {
   std::array<uint64_t, ZTAI_FQDN_COUNTERS> out{};
   std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
   for (uint32_t i = 0; i < ZTAI_FQDN_COUNTERS; i++) {
-    if (bpf_map_lookup_elem(fds_.counters, &i, per_cpu.data()) != 0) return map_error("reading the fqdn counters");
+    if (bpf_map_lookup_elem(fds_.counters, &i, per_cpu.data()) != 0) return bpf_map_error("reading the fqdn counters");
     for (uint64_t v : per_cpu) out[i] += v;
   }
   return out;
