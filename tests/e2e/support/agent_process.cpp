@@ -76,11 +76,15 @@ int AgentProcess::stop() {
   int status = 0;
   // By the clock, not by reads: a chatty agent's log lines must not use up its time to stop.
   // Detaching ~100 programs waits for an RCU grace period each, seconds on a loaded machine.
+  // Both pipes are drained meanwhile: an agent whose stdout pipe is full (alerts nobody read)
+  // blocks in write() and cannot finish draining its outputs.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return status;
+    }
+    for (pollfd p{out_fd_, POLLIN, 0}; poll(&p, 1, 0) > 0 && read_some(out_fd_, out_buf_, 0);) {
     }
     read_some(err_fd_, err_buf_, 100);
   }
