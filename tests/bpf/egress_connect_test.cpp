@@ -19,6 +19,7 @@
 #include "agent/policy/policy_parser.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
+#include "tests/support/socket_address.h"
 #include "tests/support/test_cgroup.h"
 
 namespace ztai {
@@ -26,6 +27,7 @@ namespace {
 
 using testing::EventCollector;
 using testing::TestCgroup;
+using testing::socket_address;
 
 // A socket bound to ip:0 (listening for TCP); closes on destruction.
 struct Server {
@@ -33,9 +35,8 @@ struct Server {
   uint16_t port = 0;
   Server(int family, int type, const char* ip) {
     fd = socket(family, type | SOCK_CLOEXEC, 0);
-    sockaddr_storage ss{};
     socklen_t len = 0;
-    fill(family, ip, 0, ss, len);
+    sockaddr_storage ss = socket_address(family, ip, 0, len);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return;
     if (type == SOCK_STREAM) listen(fd, 16);
     getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
@@ -43,30 +44,14 @@ struct Server {
                                     : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   }
   ~Server() { close(fd); }
-  static void fill(int family, const char* ip, uint16_t port, sockaddr_storage& ss, socklen_t& len) {
-    if (family == AF_INET6) {
-      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      s6->sin6_family = AF_INET6;
-      s6->sin6_port = htons(port);
-      inet_pton(AF_INET6, ip, &s6->sin6_addr);
-      len = sizeof(*s6);
-    } else {
-      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-      s4->sin_family = AF_INET;
-      s4->sin_port = htons(port);
-      inet_pton(AF_INET, ip, &s4->sin_addr);
-      len = sizeof(*s4);
-    }
-  }
 };
 
 // In the calling process: 0 when the connect (TCP) or sendto (UDP) went through, else errno.
 int reach(int family, int type, const char* ip, uint16_t port) {
   int fd = socket(family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
-  sockaddr_storage ss{};
   socklen_t len = 0;
-  Server::fill(family, ip, port, ss, len);
+  sockaddr_storage ss = socket_address(family, ip, port, len);
   int rc = type == SOCK_STREAM ? connect(fd, reinterpret_cast<sockaddr*>(&ss), len)
                                : static_cast<int>(sendto(fd, "q", 1, 0, reinterpret_cast<sockaddr*>(&ss), len));
   int err = rc < 0 ? errno : 0;
