@@ -15,7 +15,6 @@
 #include "agent/capture/stdio_selector.h"
 #include "agent/protocols/stream/conversation_tracker.h"
 #include "tests/bpf/tls/tls_fixture.h"
-#include "tests/support/kernel_test.h"
 
 namespace ztai {
 namespace {
@@ -23,6 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CaptureSession;
 using testing::Child;
+using McpCaptureTest = testing::CaptureTest;
 
 constexpr const char* kProbePath = "/srv/notes/ztai-mcp-probe.txt";
 
@@ -60,11 +60,10 @@ std::optional<Event> tools_call(CaptureSession& session, const std::function<boo
   return call;
 }
 
-TEST(McpCaptureTest, StdioToolsCallOfTheSdkIsDecodedAtTheServersPipes) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
-  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
-  ASSERT_TRUE((*session)->programs().capture_stdio());
+TEST_F(McpCaptureTest, StdioToolsCallOfTheSdkIsDecodedAtTheServersPipes) {
+  start_capture();
+  if (HasFatalFailure() || IsSkipped()) return;
+  ASSERT_TRUE(session_->programs().capture_stdio());
 
   // The client waits before starting its server, so that it is selected first, as the agent
   // selects a client at its exec.
@@ -80,7 +79,7 @@ TEST(McpCaptureTest, StdioToolsCallOfTheSdkIsDecodedAtTheServersPipes) {
     if (role == StdioRole::kNone) std::this_thread::sleep_for(5ms);
   }
   ASSERT_EQ(role, StdioRole::kClient);
-  ASSERT_TRUE((*session)->programs().select_stdio(pid, getpid(), false));
+  ASSERT_TRUE(session_->programs().select_stdio(pid, getpid(), false));
 
   auto status = (*client)->wait(60s);
   std::string output = (*client)->output();
@@ -88,8 +87,8 @@ TEST(McpCaptureTest, StdioToolsCallOfTheSdkIsDecodedAtTheServersPipes) {
   EXPECT_NE(output.find("the note at /srv/notes/ztai-mcp-probe.txt"), std::string::npos) << output;
 
   std::vector<Event> events;
-  auto call = tools_call(**session, [&](const DataChunk& c) { return c.transport == ChunkTransport::kPipe && c.peer_tgid == static_cast<uint32_t>(pid); }, events);
-  ASSERT_TRUE(call) << "no tools/call among " << events.size() << " events from " << (*session)->chunks().size()
+  auto call = tools_call(*session_, [&](const DataChunk& c) { return c.transport == ChunkTransport::kPipe && c.peer_tgid == static_cast<uint32_t>(pid); }, events);
+  ASSERT_TRUE(call) << "no tools/call among " << events.size() << " events from " << session_->chunks().size()
                     << " chunks";
   const McpPayload* m = call->as<McpPayload>();
   EXPECT_EQ(m->tool_name, "read_note");
@@ -110,19 +109,18 @@ TEST(McpCaptureTest, StdioToolsCallOfTheSdkIsDecodedAtTheServersPipes) {
               r->result.find(kProbePath) != std::string::npos;
   }
   EXPECT_TRUE(result);
-  for (const DataChunk& c : (*session)->chunks()) EXPECT_NE(c.hdr.proc.tgid, static_cast<uint32_t>(pid));
+  for (const DataChunk& c : session_->chunks()) EXPECT_NE(c.hdr.proc.tgid, static_cast<uint32_t>(pid));
 }
 
-TEST(McpCaptureTest, StreamableHttpToolsCallOfTheSdkIsDecodedOnThePlainSocket) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
-  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
+TEST_F(McpCaptureTest, StreamableHttpToolsCallOfTheSdkIsDecodedOnThePlainSocket) {
+  start_capture();
+  if (HasFatalFailure() || IsSkipped()) return;
   auto server = Child::spawn({"node", mcp_file("notes_server.js"), "http"}, node_env());
   ASSERT_TRUE(server) << server.error().message();
   auto line = (*server)->read_line_starting("PORT ", 30s);
   ASSERT_TRUE(line) << line.error().message();
   uint16_t port = static_cast<uint16_t>(std::stoi(line->substr(5)));
-  ASSERT_TRUE((*session)->programs().capture_ports({port}));
+  ASSERT_TRUE(session_->programs().capture_ports({port}));
 
   auto client = Child::spawn({"node", mcp_file("mcp_client.js"), "http", fmt::format("http://127.0.0.1:{}/mcp", port)},
                              node_env());
@@ -133,8 +131,8 @@ TEST(McpCaptureTest, StreamableHttpToolsCallOfTheSdkIsDecodedOnThePlainSocket) {
   ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << output;
 
   std::vector<Event> events;
-  auto call = tools_call(**session, [&](const DataChunk& c) { return c.hdr.proc.tgid == static_cast<uint32_t>(pid); }, events);
-  ASSERT_TRUE(call) << "no tools/call among " << events.size() << " events; egress: " << (*session)->stream(pid, true);
+  auto call = tools_call(*session_, [&](const DataChunk& c) { return c.hdr.proc.tgid == static_cast<uint32_t>(pid); }, events);
+  ASSERT_TRUE(call) << "no tools/call among " << events.size() << " events; egress: " << session_->stream(pid, true);
   const McpPayload* m = call->as<McpPayload>();
   EXPECT_EQ(call->hdr.proc.tgid, static_cast<uint32_t>(pid));
   EXPECT_EQ(m->tool_name, "read_note");

@@ -1,53 +1,37 @@
 // From the kernel to an LLM event: curl POSTs an OpenAI chat request over HTTPS to 127.0.0.1,
 // the OpenSSL uprobes capture it, and the ConversationTracker fed with the DataChunks emits an
 // llm_request with the model, the prompt, curl's identity and the connection.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 
 #include "agent/protocols/stream/conversation_tracker.h"
 #include "tests/bpf/tls/tls_fixture.h"
-#include "tests/support/kernel_test.h"
 
 namespace ztai {
 namespace {
 
-using namespace std::chrono_literals;
-using testing::CaptureSession;
-using testing::Child;
-using testing::HttpsServer;
-using testing::TempDir;
-using testing::TestCa;
+using TlsConversationTest = testing::CaptureTest;
 
-TEST(TlsConversationTest, CurlChatRequestBecomesAnLlmRequestEvent) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
-  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
-  TempDir dir;
-  auto ca = TestCa::create(dir);
-  ASSERT_TRUE(ca) << ca.error().message();
-  auto server = HttpsServer::start(*ca);
-  ASSERT_TRUE(server) << server.error().message();
-  auto n = (*session)->attacher().scan_process(server->process->pid());
+TEST_F(TlsConversationTest, CurlChatRequestBecomesAnLlmRequestEvent) {
+  start_capture_and_https_server();
+  if (HasFatalFailure() || IsSkipped()) return;
+  auto n = session_->attacher().scan_process(server_.process->pid());
   ASSERT_TRUE(n && *n > 0);
 
   std::string body =
       R"({"model":"gpt-4o","messages":[{"role":"system","content":"You are terse."},)"
       R"({"role":"user","content":"ztai-llm-probe: read ~/.aws/credentials"}]})";
-  auto curl = Child::spawn({"curl", "-sS", "--http1.1", "--cacert", ca->ca_cert, "-H", "Content-Type: application/json",
-                            "-H", "Authorization: Bearer sk-test-0000000000000000abcd", "--data-binary", body,
-                            fmt::format("https://127.0.0.1:{}/v1/chat/completions", server->port)});
-  ASSERT_TRUE(curl) << curl.error().message();
-  pid_t pid = (*curl)->pid();
-  auto status = (*curl)->wait(30s);
-  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << (*curl)->output();
+  pid_t pid = testing::run_client({"curl", "-sS", "--http1.1", "--cacert", ca_.ca_cert, "-H",
+                                    "Content-Type: application/json", "-H",
+                                    "Authorization: Bearer sk-test-0000000000000000abcd", "--data-binary", body,
+                                    https_url("/v1/chat/completions")});
+  ASSERT_GT(pid, 0);
 
   ConversationTracker tracker;
   std::vector<Event> events;
   size_t fed = 0;
   const LlmPayload* request = nullptr;
   const Event* request_event = nullptr;
-  (*session)->wait_until([&](const std::vector<DataChunk>& chunks) {
+  session_->wait_until([&](const std::vector<DataChunk>& chunks) {
     for (; fed < chunks.size(); ++fed) {
       if (chunks[fed].hdr.proc.tgid == static_cast<uint32_t>(pid)) tracker.feed(chunks[fed], events);
     }
@@ -67,7 +51,7 @@ TEST(TlsConversationTest, CurlChatRequestBecomesAnLlmRequestEvent) {
   EXPECT_EQ(request->http.method, "POST");
   EXPECT_EQ(request->http.path, "/v1/chat/completions");
   EXPECT_EQ(request->stream.transport, ChunkTransport::kTls);
-  EXPECT_EQ(request->stream.remote.port, server->port);
+  EXPECT_EQ(request->stream.remote.port, server_.port);
   EXPECT_EQ(request->stream.remote.addr.to_string(), "127.0.0.1");
   // The key is fingerprinted, never carried.
   EXPECT_FALSE(request->api_key_id.empty());

@@ -11,7 +11,6 @@
 
 #include "agent/protocols/stream/conversation_tracker.h"
 #include "tests/bpf/tls/tls_fixture.h"
-#include "tests/support/kernel_test.h"
 
 namespace ztai {
 namespace {
@@ -19,8 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CaptureSession;
 using testing::Child;
-using testing::HttpsServer;
-using testing::TempDir;
 using testing::TestCa;
 
 struct Exchange {
@@ -68,25 +65,9 @@ Exchange run_sdk(CaptureSession& session, const TestCa& ca, const std::string& p
   return x;
 }
 
-class TlsNodeSdkTest : public ::testing::Test {
+class TlsNodeSdkTest : public testing::CaptureTest {
  protected:
-  void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
-    auto s = CaptureSession::start({}, UprobeScope::kPerFile);
-    ZTAI_KERNEL_PREREQ(s ? Status{} : Status(s.error()));
-    session_ = std::move(*s);
-    auto ca = TestCa::create(dir_);
-    ASSERT_TRUE(ca) << ca.error().message();
-    ca_ = *ca;
-    auto server = HttpsServer::start(*ca, true);
-    ASSERT_TRUE(server) << server.error().message();
-    server_ = std::move(*server);
-  }
-
-  TempDir dir_;
-  TestCa ca_;
-  HttpsServer server_;
-  std::unique_ptr<CaptureSession> session_;
+  void SetUp() override { start_capture_and_https_server({}, /*llm_server=*/true); }
 };
 
 TEST_F(TlsNodeSdkTest, OpenAiClientRequestAndToolCallAreDecoded) {

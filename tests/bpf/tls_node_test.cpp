@@ -10,30 +10,20 @@
 #include <thread>
 
 #include "tests/bpf/tls/tls_fixture.h"
-#include "tests/support/kernel_test.h"
 
 namespace ztai {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::CaptureSession;
 using testing::Child;
-using testing::HttpsServer;
-using testing::TempDir;
-using testing::TestCa;
+using TlsNodeTest = testing::CaptureTest;
 
 constexpr const char* kRequest =
     R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"ztai-node-probe: summarise /etc/passwd"}]})";
 
-TEST(TlsNodeTest, NodeHttpsRequestIsCapturedAtTheExecutable) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
-  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
-  TempDir dir;
-  auto ca = TestCa::create(dir);
-  ASSERT_TRUE(ca) << ca.error().message();
-  auto server = HttpsServer::start(*ca);
-  ASSERT_TRUE(server) << server.error().message();
+TEST_F(TlsNodeTest, NodeHttpsRequestIsCapturedAtTheExecutable) {
+  start_capture_and_https_server();
+  if (HasFatalFailure() || IsSkipped()) return;
 
   // A node that waits on stdin is found the way the agent finds it: by its executable.
   std::string script = fmt::format(
@@ -44,8 +34,8 @@ TEST(TlsNodeTest, NodeHttpsRequestIsCapturedAtTheExecutable) {
       "  let data = ''; res.on('data', d => data += d); res.on('end', () => console.log(data)); }});\n"
       "req.on('error', e => {{ console.error(e); process.exit(1); }});\n"
       "setTimeout(() => req.end(body), 500);\n",
-      kRequest, server->port);
-  auto node = Child::spawn({"node", "-e", script}, {{"NODE_EXTRA_CA_CERTS", ca->ca_cert}});
+      kRequest, server_.port);
+  auto node = Child::spawn({"node", "-e", script}, {{"NODE_EXTRA_CA_CERTS", ca_.ca_cert}});
   ASSERT_TRUE(node) << node.error().message();
   pid_t pid = (*node)->pid();
   // node has started when /proc/PID/exe is node (not the forked test binary any more).
@@ -55,25 +45,23 @@ TEST(TlsNodeTest, NodeHttpsRequestIsCapturedAtTheExecutable) {
     if (n > 0 && std::string_view(exe, static_cast<size_t>(n)).ends_with("/node")) break;
     std::this_thread::sleep_for(5ms);
   }
-  auto attached = (*session)->attacher().scan_process(pid);
+  auto attached = session_->attacher().scan_process(pid);
   ASSERT_TRUE(attached) << attached.error().message();
   ASSERT_GT(*attached, 0u) << "node's SSL_write was not found";
   bool node_file = false;
-  for (const auto& f : (*session)->attacher().files()) {
+  for (const auto& f : session_->attacher().files()) {
     node_file |= f.targets.stack == TlsStack::kOpenssl && f.path.ends_with("/exe");
   }
   EXPECT_TRUE(node_file);
 
   auto status = (*node)->wait(30s);
   ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << (*node)->output();
-  ASSERT_TRUE((*session)->wait_until([&](const std::vector<DataChunk>&) {
-    return (*session)->stream(pid, false).find("ztai-test-response") != std::string::npos;
-  })) << "egress: " << (*session)->stream(pid, true);
-  std::string out = (*session)->stream(pid, true);
+  ASSERT_TRUE(session_->wait_for_server_reply(pid)) << "egress: " << session_->stream(pid, true);
+  std::string out = session_->stream(pid, true);
   EXPECT_TRUE(out.starts_with("POST /v1/chat/completions HTTP/1.1\r\n")) << out;
   EXPECT_NE(out.find(kRequest), std::string::npos) << out;
   uint64_t conn = 0;
-  for (const DataChunk& c : (*session)->chunks()) {
+  for (const DataChunk& c : session_->chunks()) {
     if (c.hdr.proc.tgid != static_cast<uint32_t>(pid)) continue;
     EXPECT_FALSE(c.remote.valid()) << "node's memory BIOs make no syscall inside SSL_write/SSL_read";
     if (!conn) conn = c.conn_id;

@@ -1,7 +1,6 @@
 // TLS plaintext at OpenSSL in the kernel: curl (SSL_write/SSL_read in libssl.so.3) and Python's
 // urllib (SSL_write_ex/SSL_read_ex) post to an HTTPS server on 127.0.0.1 that trusts a CA made
 // by the test. The library is found the way the agent finds it, in the server's /proc/PID/maps.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,51 +16,25 @@ namespace ztai {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::CaptureSession;
-using testing::Child;
-using testing::HttpsServer;
-using testing::TempDir;
-using testing::TestCa;
+using testing::run_client;
 
 constexpr const char* kRequest =
     R"({"model":"gpt-4o","messages":[{"role":"user","content":"ztai-probe: list the files in /etc"}]})";
 
-class TlsOpensslTest : public ::testing::Test {
+class TlsOpensslTest : public testing::CaptureTest {
  protected:
   void start(LoaderSettings settings = {}) {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
-    auto session = CaptureSession::start(settings, UprobeScope::kPerFile);
-    ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
-    session_ = std::move(*session);
-    auto ca = TestCa::create(dir_);
-    ASSERT_TRUE(ca) << ca.error().message();
-    ca_ = *ca;
-    auto server = HttpsServer::start(ca_);
-    ASSERT_TRUE(server) << server.error().message();
-    server_ = std::move(*server);
+    start_capture_and_https_server(settings);
+    if (HasFatalFailure() || IsSkipped()) return;
     // The server imported Python's ssl module, so libssl is in its maps.
     auto n = session_->attacher().scan_process(server_.process->pid());
     ASSERT_TRUE(n) << n.error().message();
     ASSERT_GT(*n, 0u) << "no TLS library found in the server's maps";
   }
 
-  // Runs a client to completion; returns its pid.
-  pid_t run_client(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
-    auto c = Child::spawn(argv, env);
-    EXPECT_TRUE(c) << c.error().message();
-    if (!c) return -1;
-    pid_t pid = (*c)->pid();
-    auto status = (*c)->wait(30s);
-    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << argv[0] << " failed: " << (*c)->output();
-    return pid;
-  }
-
-  std::string url(std::string_view path) const { return fmt::format("https://127.0.0.1:{}{}", server_.port, path); }
-
   std::vector<std::string> curl_post(std::string_view path, const std::string& body) const {
     return {"curl", "-sS", "--http1.1", "--cacert", ca_.ca_cert, "-H", "Content-Type: application/json",
-            "--data-binary", body, url(path)};
+            "--data-binary", body, https_url(path)};
   }
 
   // The client's chunks in one direction must be on one connection to the server's port.
@@ -81,20 +54,13 @@ class TlsOpensslTest : public ::testing::Test {
     }
     EXPECT_TRUE(any);
   }
-
-  TempDir dir_;
-  TestCa ca_;
-  HttpsServer server_;
-  std::unique_ptr<CaptureSession> session_;
 };
 
 TEST_F(TlsOpensslTest, CurlRequestAndResponseArePlaintextWithTheirConnection) {
   start();
   if (HasFatalFailure() || IsSkipped()) return;
   pid_t curl = run_client(curl_post("/v1/chat/completions", kRequest));
-  ASSERT_TRUE(session_->wait_until([&](const std::vector<DataChunk>&) {
-    return session_->stream(curl, false).find("ztai-test-response") != std::string::npos;
-  })) << "curl's response was not captured; egress: " << session_->stream(curl, true);
+  ASSERT_TRUE(session_->wait_for_server_reply(curl)) << "curl's response was not captured; egress: " << session_->stream(curl, true);
   std::string out = session_->stream(curl, true);
   EXPECT_TRUE(out.starts_with("POST /v1/chat/completions HTTP/1.1\r\n")) << out;
   EXPECT_NE(out.find(kRequest), std::string::npos) << out;
@@ -116,11 +82,9 @@ TEST_F(TlsOpensslTest, PythonUrllibUsesTheExFunctions) {
       "ctx = ssl.create_default_context(cafile='{}')\n"
       "req = urllib.request.Request('{}', data=b'{}', headers={{'Content-Type': 'application/json'}})\n"
       "print(urllib.request.urlopen(req, context=ctx).read().decode())\n",
-      ca_.ca_cert, url("/api/chat"), kRequest);
+      ca_.ca_cert, https_url("/api/chat"), kRequest);
   pid_t py = run_client({"python3", "-c", script});
-  ASSERT_TRUE(session_->wait_until([&](const std::vector<DataChunk>&) {
-    return session_->stream(py, false).find("ztai-test-response") != std::string::npos;
-  }));
+  ASSERT_TRUE(session_->wait_for_server_reply(py));
   std::string out = session_->stream(py, true);
   EXPECT_TRUE(out.starts_with("POST /api/chat HTTP/1.1\r\n")) << out;
   EXPECT_NE(out.find(kRequest), std::string::npos) << out;
@@ -141,7 +105,7 @@ TEST_F(TlsOpensslTest, LargeWritesAreChunkedAndTheCapIsCounted) {
       "body = b''.join(b'%07d\\n' % i for i in range(25600))\n"
       "req = urllib.request.Request('{}', data=body)\n"
       "urllib.request.urlopen(req, context=ctx).read()\n",
-      ca_.ca_cert, url("/upload"));
+      ca_.ca_cert, https_url("/upload"));
   pid_t py = run_client({"python3", "-c", script});
   std::string expected;
   for (int i = 0; i < 25600; ++i) expected += fmt::format("{:07d}\n", i);
@@ -166,9 +130,7 @@ TEST_F(TlsOpensslTest, BytesPastThePerCallCapAreCountedAndReportedLost) {
   if (HasFatalFailure() || IsSkipped()) return;
   std::string body(5000, 'x');
   pid_t curl = run_client(curl_post("/v1/chat/completions", body));
-  ASSERT_TRUE(session_->wait_until([&](const std::vector<DataChunk>&) {
-    return session_->stream(curl, false).find("ztai-test-response") != std::string::npos;
-  }));
+  ASSERT_TRUE(session_->wait_for_server_reply(curl));
   bool truncated = false;
   for (const DataChunk& c : session_->chunks()) {
     if (c.hdr.proc.tgid != static_cast<uint32_t>(curl) || c.direction != ChunkDirection::kEgress) continue;

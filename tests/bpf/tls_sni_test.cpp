@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "tests/bpf/tls/tls_fixture.h"
-#include "tests/support/kernel_test.h"
 
 namespace ztai {
 namespace {
@@ -16,8 +15,7 @@ using namespace std::chrono_literals;
 using testing::CaptureSession;
 using testing::Child;
 using testing::HttpsServer;
-using testing::TempDir;
-using testing::TestCa;
+using TlsSniTest = testing::CaptureTest;
 
 const TlsHelloPayload* hello_of(CaptureSession& session, pid_t pid) {
   for (const Event& e : session.hellos()) {
@@ -43,28 +41,22 @@ void expect_client(CaptureSession& session, const std::vector<std::string>& argv
   EXPECT_NE(h->sport, 0);
 }
 
-TEST(TlsSniTest, ServerNameOfTheClientHelloIsReadForEachClient) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto session = CaptureSession::start({}, UprobeScope::kPerFile);
-  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
-  TempDir dir;
-  auto ca = TestCa::create(dir);
-  ASSERT_TRUE(ca) << ca.error().message();
-  auto server = HttpsServer::start(*ca);
-  ASSERT_TRUE(server) << server.error().message();
-  ASSERT_TRUE((*session)->programs().capture_tls_hello());
+TEST_F(TlsSniTest, ServerNameOfTheClientHelloIsReadForEachClient) {
+  start_capture_and_https_server();
+  if (HasFatalFailure() || IsSkipped()) return;
+  ASSERT_TRUE(session_->programs().capture_tls_hello());
 
-  std::string target = fmt::format("127.0.0.1:{}", server->port);
-  expect_client(**session, {"openssl", "s_client", "-connect", target, "-servername", "llm.sni-probe.test", "-alpn", "h2"},
-                "llm.sni-probe.test", server->port);
+  std::string target = fmt::format("127.0.0.1:{}", server_.port);
+  expect_client(*session_, {"openssl", "s_client", "-connect", target, "-servername", "llm.sni-probe.test", "-alpn", "h2"},
+                "llm.sni-probe.test", server_.port);
   std::string py = fmt::format(
       "import socket, ssl\n"
       "c = ssl.create_default_context(cafile='{}')\n"
       "c.check_hostname = False\n"
       "s = c.wrap_socket(socket.create_connection(('127.0.0.1', {})), server_hostname='models.sni-probe.test')\n"
       "s.close()\n",
-      ca->ca_cert, server->port);
-  expect_client(**session, {"python3", "-c", py}, "models.sni-probe.test", server->port);
+      ca_.ca_cert, server_.port);
+  expect_client(*session_, {"python3", "-c", py}, "models.sni-probe.test", server_.port);
 
   // A plain (non-TLS) first write makes no record.
   auto plain = HttpsServer::start_plain();
@@ -73,8 +65,8 @@ TEST(TlsSniTest, ServerNameOfTheClientHelloIsReadForEachClient) {
   ASSERT_TRUE(curl);
   pid_t curl_pid = (*curl)->pid();
   ASSERT_TRUE((*curl)->wait(30s));
-  (*session)->wait_until([](const std::vector<DataChunk>&) { return false; }, 300ms);
-  EXPECT_EQ(hello_of(**session, curl_pid), nullptr);
+  session_->wait_until([](const std::vector<DataChunk>&) { return false; }, 300ms);
+  EXPECT_EQ(hello_of(*session_, curl_pid), nullptr);
 }
 
 }  // namespace

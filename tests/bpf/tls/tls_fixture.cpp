@@ -17,6 +17,7 @@
 #include "agent/kernel/features.h"
 #include "agent/kernel/preflight.h"
 #include "bpf/abi/events.h"
+#include "tests/support/kernel_test.h"
 
 namespace ztai::testing {
 
@@ -114,15 +115,21 @@ std::string Child::output() {
 
 namespace {
 
-Status run(const std::vector<std::string>& argv) {
-  auto c = Child::spawn(argv);
+// Runs argv to completion within 30 s; its pid, or an error unless it exited with status 0. The
+// output of one that exited is kept in *output (read only then: a hung child never closes it).
+Result<pid_t> run_to_success(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                             std::string* output) {
+  auto c = Child::spawn(argv, env);
   if (!c) return c.error();
+  pid_t pid = (*c)->pid();
   auto status = (*c)->wait(std::chrono::seconds(30));
-  if (!status) return status.error();
+  if (!status) return make_error(ErrorCode::kIo, "{}: {}", argv[0], status.error().message());
+  std::string out = (*c)->output();
+  if (output) *output = out;
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return make_error(ErrorCode::kIo, "{} failed (status {:#x})", argv[0], *status);
+    return make_error(ErrorCode::kIo, "{} failed (status {:#x}): {}", argv[0], *status, out);
   }
-  return {};
+  return pid;
 }
 
 }  // namespace
@@ -141,7 +148,7 @@ Result<TestCa> TestCa::create(const TempDir& dir) {
             ca.server_key, "-out", csr, "-subj", "/CN=localhost"},
            {"openssl", "x509", "-req", "-in", csr, "-CA", ca.ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-out",
             ca.server_cert, "-days", "1", "-extfile", ext}}) {
-    if (Status s = run(cmd); !s) return s.error();
+    if (auto done = run_to_success(cmd, {}, nullptr); !done) return done.error();
   }
   return ca;
 }
@@ -220,6 +227,41 @@ std::string CaptureSession::stream(pid_t pid, bool egress) const {
     if (c.hdr.proc.tgid == static_cast<uint32_t>(pid) && (c.direction == ChunkDirection::kEgress) == egress) out += c.data;
   }
   return out;
+}
+
+bool CaptureSession::wait_for_server_reply(pid_t pid) {
+  return wait_until([&](const std::vector<DataChunk>&) {
+    return stream(pid, false).find("ztai-test-response") != std::string::npos;
+  });
+}
+
+pid_t run_client(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                 std::string* output) {
+  auto pid = run_to_success(argv, env, output);
+  EXPECT_TRUE(pid) << pid.error().message();
+  return pid ? *pid : -1;
+}
+
+void CaptureTest::start_capture(LoaderSettings settings) {
+  ZTAI_KERNEL_PREREQ(kernel_available());
+  auto session = CaptureSession::start(settings, UprobeScope::kPerFile);
+  ZTAI_KERNEL_PREREQ(session ? Status{} : Status(session.error()));
+  session_ = std::move(*session);
+}
+
+void CaptureTest::start_capture_and_https_server(LoaderSettings settings, bool llm_server) {
+  start_capture(settings);
+  if (HasFatalFailure() || IsSkipped()) return;
+  auto ca = TestCa::create(dir_);
+  ASSERT_TRUE(ca) << ca.error().message();
+  ca_ = *ca;
+  auto server = HttpsServer::start(ca_, llm_server);
+  ASSERT_TRUE(server) << server.error().message();
+  server_ = std::move(*server);
+}
+
+std::string CaptureTest::https_url(std::string_view path) const {
+  return fmt::format("https://127.0.0.1:{}{}", server_.port, path);
 }
 
 std::string tls_test_file(std::string_view name) { return std::string(ZTAI_SOURCE_DIR) + "/tests/bpf/tls/" + std::string(name); }

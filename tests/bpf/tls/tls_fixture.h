@@ -1,9 +1,12 @@
 // What the TLS capture tests share: a test CA and server certificate made with the openssl CLI,
 // an HTTPS server on 127.0.0.1, child processes the test starts (and only those are signalled),
-// and a capture session that loads the programs and collects DataChunks from the data ring.
+// a capture session that loads the programs and collects DataChunks from the data ring, and the
+// fixture that starts them.
 #pragma once
 
 #include <sys/types.h>
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
@@ -83,6 +86,9 @@ class CaptureSession : public RecordSink {
   size_t decode_errors() const { return decode_errors_; }
   // Bytes of one process's stream in a direction, concatenated in record order.
   std::string stream(pid_t pid, bool egress) const;
+  // Polls until the test server's reply (https_server.py's "ztai-test-response") is in pid's
+  // ingress stream.
+  bool wait_for_server_reply(pid_t pid);
 
  private:
   std::unique_ptr<BpfPrograms> programs_;
@@ -92,6 +98,28 @@ class CaptureSession : public RecordSink {
   std::vector<DataChunk> chunks_;
   std::vector<Event> hellos_;
   size_t decode_errors_ = 0;
+};
+
+// Runs a client to completion; its pid. A client that cannot start, or does not exit with status 0
+// within 30 s, is a test failure (its output in the message) and gives -1.
+pid_t run_client(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                 std::string* output = nullptr);
+
+// A test that captures: start_capture loads the programs, skipping (failing under
+// ZTAI_REQUIRE_BPF=1) where they cannot load. A test body that starts it returns when
+// HasFatalFailure() || IsSkipped().
+class CaptureTest : public ::testing::Test {
+ protected:
+  void start_capture(LoaderSettings settings = {});
+  // start_capture, then a CA in dir_ and an HTTPS server on 127.0.0.1 with its certificate.
+  // llm_server: the server answers as the OpenAI and Anthropic APIs would (HttpsServer::start).
+  void start_capture_and_https_server(LoaderSettings settings = {}, bool llm_server = false);
+  std::string https_url(std::string_view path) const;
+
+  std::unique_ptr<CaptureSession> session_;
+  TempDir dir_;
+  TestCa ca_;
+  HttpsServer server_;
 };
 
 // A file of tests/bpf/tls in the source tree.
