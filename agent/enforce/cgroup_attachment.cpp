@@ -23,6 +23,18 @@ EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
           programs.program_fd("seg_sendmsg6")};
 }
 
+EgressMapFds egress_map_fds(const BpfPrograms& programs) {
+  return {programs.map_fd("ztai_policy_state"), programs.map_fd("ztai_policy_cgroups"),
+          programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine"),
+          programs.map_fd("ztai_ingress_allow")};
+}
+
+FqdnMapFds fqdn_map_fds(const BpfPrograms& programs) {
+  return {programs.map_fd("ztai_fqdn_names"),     programs.map_fd("ztai_fqdn_sets"),
+          programs.map_fd("ztai_fqdn_allowed"),   programs.map_fd("ztai_dns_resolvers"),
+          programs.map_fd("ztai_fqdn_config"),    programs.map_fd("ztai_fqdn_counters")};
+}
+
 Result<std::unique_ptr<CgroupAttachment>> CgroupAttachment::attach(const EgressProgramFds& programs,
                                                                    const std::string& cgroup_dir,
                                                                    EnforcementPins* pins) {

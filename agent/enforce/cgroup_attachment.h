@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "agent/common/result.h"
+#include "agent/enforce/egress_maps.h"
+#include "agent/enforce/fqdn_maps.h"
 #include "agent/kernel/bpf_programs.h"
 
 namespace ztai::enforce {
@@ -33,6 +35,9 @@ struct EgressProgramFds {
 };
 
 EgressProgramFds egress_program_fds(const BpfPrograms& programs);
+// The maps those programs read, by their names in the loaded object (-1 for one not loaded).
+EgressMapFds egress_map_fds(const BpfPrograms& programs);
+FqdnMapFds fqdn_map_fds(const BpfPrograms& programs);
 
 class CgroupAttachment {
  public:
