@@ -12,9 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <fstream>
-#include <thread>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -24,44 +22,12 @@
 #include "agent/enforce/network_enforcer.h"
 #include "agent/kernel/features.h"
 #include "agent/policy/policy_parser.h"
+#include "tests/support/accepting_listener.h"
 #include "tests/support/test_cgroup.h"
 #include "tests/support/test_resolver.h"
 
 namespace ztai {
 namespace {
-
-class Listener {
- public:
-  explicit Listener(const char* ip = "127.0.0.1") {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    listen(fd_, 4096);
-    socklen_t len = sizeof(addr_);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr_), &len);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c >= 0) close(c);
-      }
-    });
-  }
-  ~Listener() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    close(fd_);
-  }
-  const sockaddr_in& addr() const { return addr_; }
-
- private:
-  int fd_;
-  sockaddr_in addr_{};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // Everything one configuration needs; the process moves into the cgroup for the run and back.
 struct Setup {
@@ -135,16 +101,12 @@ std::unique_ptr<Setup> setup(int rules, uint16_t tcp_port, benchmark::State& sta
       return nullptr;
     }
     s->attachment = std::move(*att);
-    enforce::EgressMapFds fds{s->programs->map_fd("ztai_policy_state"), s->programs->map_fd("ztai_policy_cgroups"),
-                              s->programs->map_fd("ztai_egress_prefixes"), s->programs->map_fd("ztai_quarantine")};
-    s->enforcer = std::make_unique<enforce::NetworkEnforcer>(enforce::EgressMaps(fds));
+    s->enforcer =
+        std::make_unique<enforce::NetworkEnforcer>(enforce::EgressMaps(enforce::egress_map_fds(*s->programs)));
     std::string relative = s->cgroup->path().substr(mount.size());
     std::string text = policy_text(relative, rules, tcp_port);
     if (resolver) {
-      const BpfPrograms& p = *s->programs;
-      enforce::FqdnMaps fqdn({p.map_fd("ztai_fqdn_names"), p.map_fd("ztai_fqdn_sets"), p.map_fd("ztai_fqdn_allowed"),
-                              p.map_fd("ztai_dns_resolvers"), p.map_fd("ztai_fqdn_config"),
-                              p.map_fd("ztai_fqdn_counters")});
+      enforce::FqdnMaps fqdn(enforce::fqdn_map_fds(*s->programs));
       if (!s->attachment->fqdn() || !fqdn.set_times({3600'000'000'000ull, 0, 30'000'000'000ull}) ||
           !fqdn.set_resolvers({{*IpAddress::parse("127.0.0.2"), resolver->port()}})) {
         state.SkipWithError("the fqdn programs or maps are not available");
@@ -191,59 +153,42 @@ void teardown(std::unique_ptr<Setup> s) {
   }
 }
 
-void BM_UdpConnect(benchmark::State& state) {
-  Listener l;
-  auto s = setup(static_cast<int>(state.range(0)), ntohs(l.addr().sin_port), state);
+// Connects a socket of `type` to listener (then closes it) as often as the state asks, from the
+// cgroup of the configuration `rules` (and resolver: setup()).
+void connect_loop(benchmark::State& state, int type, const testing::AcceptingListener& listener, int rules,
+                  const testing::TestResolver* resolver = nullptr) {
+  auto s = setup(rules, listener.port(), state, resolver);
   if (!s) return;
-  sockaddr_in dst = l.addr();
+  sockaddr_in dst = listener.addr();
   for (auto _ : state) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
     close(fd);
   }
   teardown(std::move(s));
 }
 
+void BM_UdpConnect(benchmark::State& state) {
+  testing::AcceptingListener l;
+  connect_loop(state, SOCK_DGRAM, l, static_cast<int>(state.range(0)));
+}
+
 void BM_TcpConnect(benchmark::State& state) {
-  Listener l;
-  auto s = setup(static_cast<int>(state.range(0)), ntohs(l.addr().sin_port), state);
-  if (!s) return;
-  sockaddr_in dst = l.addr();
-  for (auto _ : state) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
-    close(fd);
-  }
-  teardown(std::move(s));
+  testing::AcceptingListener l;
+  connect_loop(state, SOCK_STREAM, l, static_cast<int>(state.range(0)));
 }
 
 // A TCP connect to an address a DNS answer allowed (a policy of a resolver rule and one fqdn rule).
 void BM_TcpConnectFqdn(benchmark::State& state) {
-  Listener l("127.0.0.3");
+  testing::AcceptingListener l("127.0.0.3");
   testing::TestResolver resolver(3600);
-  auto s = setup(0, ntohs(l.addr().sin_port), state, &resolver);
-  if (!s) return;
-  sockaddr_in dst = l.addr();
-  for (auto _ : state) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
-    close(fd);
-  }
-  teardown(std::move(s));
+  connect_loop(state, SOCK_STREAM, l, 0, &resolver);
 }
 
 void BM_UdpConnectFqdn(benchmark::State& state) {
-  Listener l("127.0.0.3");
+  testing::AcceptingListener l("127.0.0.3");
   testing::TestResolver resolver(3600);
-  auto s = setup(0, ntohs(l.addr().sin_port), state, &resolver);
-  if (!s) return;
-  sockaddr_in dst = l.addr();
-  for (auto _ : state) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) != 0) state.SkipWithError("connect failed");
-    close(fd);
-  }
-  teardown(std::move(s));
+  connect_loop(state, SOCK_DGRAM, l, 0, &resolver);
 }
 
 BENCHMARK(BM_UdpConnectFqdn)->Repetitions(5)->ReportAggregatesOnly(true);

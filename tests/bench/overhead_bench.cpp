@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "tests/e2e/support/agent_process.h"
+#include "tests/support/accepting_listener.h"
 #include "ztai_bench_floor.skel.h"
 
 namespace {
@@ -42,44 +43,6 @@ double ns_per_op(const Op& op) {
   for (int i = 0; i < op.iterations; ++i) op.run();
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count() / op.iterations;
 }
-
-// A loopback listener that accepts and closes in a thread, so connect() measures the handshake.
-class Listener {
- public:
-  Listener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    listen(fd_, 4096);
-    socklen_t len = sizeof(addr_);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr_), &len);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c >= 0) close(c);
-      }
-    });
-  }
-  ~Listener() {
-    stop_ = true;
-    connect_once();  // wakes accept()
-    thread_.join();
-    close(fd_);
-  }
-  void connect_once() const {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    connect(s, reinterpret_cast<const sockaddr*>(&addr_), sizeof(addr_));
-    close(s);
-  }
-
- private:
-  int fd_;
-  sockaddr_in addr_{};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // A stub resolver on 127.0.0.77:53 answering every A query with 127.0.0.88, so a lookup costs
 // what a process pays to ask, with no network beyond loopback.
@@ -163,7 +126,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
-  Listener listener;
+  ztai::testing::AcceptingListener listener;
   LocalResolver resolver;
   if (!resolver.ok()) {
     fmt::print(stderr, "cannot bind {}:53 for the DNS lookup (run as root)\n", LocalResolver::kAddress);
