@@ -73,15 +73,11 @@ std::pair<int, std::string> run_in(const TestCgroup* cg, std::vector<std::string
 class ExecGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
     LoaderSettings settings;
     settings.self_tgid = static_cast<uint32_t>(getpid());
-    auto c = EventCollector::start(settings);
+    auto c = EventCollector::start_with_prerequisites(settings, {"guard"});
     ZTAI_KERNEL_PREREQ(c ? Status() : Status(c.error()));
     collector_ = std::move(*c);
-    ZTAI_KERNEL_PREREQ(collector_->programs().family_loaded("guard")
-                           ? Status()
-                           : make_error(ErrorCode::kUnsupported, "the enforcement programs did not load"));
     auto cg = TestCgroup::create("exec-guard");
     ASSERT_TRUE(cg) << cg.error().message();
     cgroup_ = std::move(*cg);

@@ -24,14 +24,10 @@ using testing::EventCollector;
 class FileSensorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
     // Trace this process too: the test is the workload here, and the filter keeps the rest out.
-    auto c = EventCollector::start(LoaderSettings{});
+    auto c = EventCollector::start_with_prerequisites(LoaderSettings{}, {"file"});
     ZTAI_KERNEL_PREREQ(c ? Status() : Status(c.error()));
     collector_ = std::move(*c);
-    ZTAI_KERNEL_PREREQ(collector_->programs().family_loaded("file")
-                           ? Status()
-                           : make_error(ErrorCode::kUnsupported, "the file sensor did not load on this kernel"));
     dir_ = fs::temp_directory_path() / ("ztai-file-test-" + std::to_string(getpid()));
     fs::create_directories(dir_ / "models");
     FileInterest interest;

@@ -48,15 +48,11 @@ uint32_t object_id(int fd) {
 class SelfGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
     LoaderSettings settings;
     settings.self_tgid = static_cast<uint32_t>(getpid());
-    auto c = EventCollector::start(settings);
+    auto c = EventCollector::start_with_prerequisites(settings, {"selfguard"});
     ZTAI_KERNEL_PREREQ(c ? Status() : Status(c.error()));
     collector_ = std::move(*c);
-    ZTAI_KERNEL_PREREQ(collector_->programs().family_loaded("selfguard")
-                           ? Status()
-                           : Status(make_error(ErrorCode::kUnsupported, "the selfguard family did not load")));
   }
 
   const SelfGuardPayload* wait_for(pid_t actor, SelfGuardAction action, uint32_t command = ~0u) {

@@ -2,6 +2,7 @@
 
 #include "agent/kernel/features.h"
 #include "agent/kernel/preflight.h"
+#include "tests/support/kernel_test.h"
 
 namespace ztai::testing {
 
@@ -14,6 +15,19 @@ Result<std::unique_ptr<EventCollector>> EventCollector::start(LoaderSettings set
   auto reader = RingReader::create(c->programs_->control_ring_fd(), c->programs_->data_ring_fd(), *c);
   if (!reader) return reader.error();
   c->reader_ = std::move(*reader);
+  return c;
+}
+
+Result<std::unique_ptr<EventCollector>> EventCollector::start_with_prerequisites(
+    LoaderSettings settings, const std::vector<std::string>& required_families) {
+  if (Status s = kernel_available(); !s) return s.error();
+  auto c = start(settings);
+  if (!c) return c.error();
+  for (const std::string& family : required_families) {
+    if (!(*c)->programs().family_loaded(family)) {
+      return make_error(ErrorCode::kUnsupported, "the {} programs did not load on this kernel", family);
+    }
+  }
   return c;
 }
 

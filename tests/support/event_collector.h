@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agent/events/decoder.h"
@@ -17,6 +18,10 @@ class EventCollector : public RecordSink {
  public:
   // Preflight, probe, load and attach with these settings.
   static Result<std::unique_ptr<EventCollector>> start(LoaderSettings settings);
+  // What a kernel test checks before it runs: kernel_available(), start(settings), then each of
+  // required_families loaded. The error names what is missing, for ZTAI_KERNEL_PREREQ.
+  static Result<std::unique_ptr<EventCollector>> start_with_prerequisites(
+      LoaderSettings settings, const std::vector<std::string>& required_families = {});
 
   void on_record(std::span<const std::byte> record) override;
 

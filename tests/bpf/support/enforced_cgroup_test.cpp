@@ -10,8 +10,7 @@
 namespace ztai::testing {
 
 void EnforcedCgroupTest::attach_to_test_cgroup(const std::string& tag) {
-  ZTAI_KERNEL_PREREQ(kernel_available());
-  auto c = EventCollector::start(LoaderSettings{});
+  auto c = EventCollector::start_with_prerequisites(LoaderSettings{});
   ZTAI_KERNEL_PREREQ(c ? Status() : c.error());
   collector_ = std::move(*c);
   auto cg = TestCgroup::create(tag);
