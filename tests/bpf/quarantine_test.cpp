@@ -10,52 +10,27 @@
 #include <cerrno>
 #include <optional>
 
-#include "agent/common/mounts.h"
-#include "agent/enforce/cgroup_attachment.h"
-#include "agent/enforce/network_enforcer.h"
 #include "agent/enforce/quarantine.h"
-#include "tests/support/event_collector.h"
-#include "tests/support/kernel_test.h"
+#include "tests/bpf/support/enforced_cgroup_test.h"
 #include "tests/support/loopback.h"
-#include "tests/support/test_cgroup.h"
 
 namespace ztai {
 namespace {
 
-using testing::EventCollector;
 using testing::TestCgroup;
 
 // Exit codes of the workload child.
 constexpr int kConnected = 0, kConnectFailed = 10, kNotCut = 11, kReconnectNotDenied = 12;
 
-class QuarantineTest : public ::testing::Test {
+class QuarantineTest : public testing::EnforcedCgroupTest {
  protected:
   void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
-    auto c = EventCollector::start(LoaderSettings{});
-    ZTAI_KERNEL_PREREQ(c ? Status() : c.error());
-    collector_ = std::move(*c);
-    auto cg = TestCgroup::create("quarantine");
-    ASSERT_TRUE(cg) << cg.error().message();
-    cgroup_ = std::move(*cg);
+    attach_to_test_cgroup("quarantine", {"quarantine_cut"});
+    if (HasFatalFailure() || IsSkipped()) return;
     ASSERT_TRUE(cgroup_->create_child("w"));
-    auto mounts = read_mounts();
-    ASSERT_TRUE(mounts);
-    mount_ = *find_mount(*mounts, "cgroup2");
-    const BpfPrograms& p = collector_->programs();
-    enforce::EgressMapFds fds{p.map_fd("ztai_policy_state"), p.map_fd("ztai_policy_cgroups"),
-                              p.map_fd("ztai_egress_prefixes"), p.map_fd("ztai_quarantine"),
-                              p.map_fd("ztai_ingress_allow")};
-    ZTAI_KERNEL_PREREQ(fds.valid() ? Status() : make_error(ErrorCode::kUnsupported, "egress maps not loaded"));
-    ZTAI_KERNEL_PREREQ(p.family_loaded("quarantine_cut")
-                           ? Status()
-                           : make_error(ErrorCode::kUnsupported, "the quarantine_cut program is not loaded"));
-    auto att = enforce::CgroupAttachment::attach(enforce::egress_program_fds(p), cgroup_->path());
-    ZTAI_KERNEL_PREREQ(att ? Status() : att.error());
-    attachment_ = std::move(*att);
-    enforcer_.emplace(enforce::EgressMaps(fds));
-    quarantine_.emplace(enforce::EgressMaps(fds), p.program_fd("quarantine_cut"), mount_, nullptr);
-    workload_ = cgroup_->path().substr(mount_.size()) + "/w";
+    quarantine_.emplace(enforce::EgressMaps(map_fds_), collector_->programs().program_fd("quarantine_cut"), mount_,
+                        nullptr);
+    workload_ = selector_path() + "/w";
   }
 
   void TearDown() override {
@@ -63,23 +38,15 @@ class QuarantineTest : public ::testing::Test {
       auto ref = enforce::parse_workload_ref(workload_);
       if (ref) (void)quarantine_->release(*ref);
     }
-    if (enforcer_) {
-      EXPECT_TRUE(enforcer_->clear());
-    }
+    EnforcedCgroupTest::TearDown();
   }
 
   int connect_from_workload(uint16_t port) {
-    pid_t pid = cgroup_->fork_into([&] { return testing::reach(AF_INET, SOCK_STREAM, "127.0.0.1", port); }, "w");
-    int status = TestCgroup::wait(pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return exit_code_in_cgroup([&] { return testing::reach(AF_INET, SOCK_STREAM, "127.0.0.1", port); }, "w");
   }
 
-  std::unique_ptr<EventCollector> collector_;
-  std::unique_ptr<TestCgroup> cgroup_;
-  std::unique_ptr<enforce::CgroupAttachment> attachment_;
-  std::optional<enforce::NetworkEnforcer> enforcer_;
   std::optional<enforce::Quarantine> quarantine_;
-  std::string mount_, workload_;
+  std::string workload_;
 };
 
 TEST_F(QuarantineTest, CutsTheOpenConnectionDeniesTheNextAndReleaseRestores) {

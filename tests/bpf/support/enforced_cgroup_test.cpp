@@ -9,8 +9,9 @@
 
 namespace ztai::testing {
 
-void EnforcedCgroupTest::attach_to_test_cgroup(const std::string& tag) {
-  auto c = EventCollector::start_with_prerequisites(LoaderSettings{});
+void EnforcedCgroupTest::attach_to_test_cgroup(const std::string& tag,
+                                               const std::vector<std::string>& required_families) {
+  auto c = EventCollector::start_with_prerequisites(LoaderSettings{}, required_families);
   ZTAI_KERNEL_PREREQ(c ? Status() : c.error());
   collector_ = std::move(*c);
   auto cg = TestCgroup::create(tag);

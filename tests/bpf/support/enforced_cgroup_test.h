@@ -25,8 +25,9 @@ namespace ztai::testing {
 class EnforcedCgroupTest : public ::testing::Test {
  protected:
   // Loads, creates the cgroup ztai-test-<tag>-<pid> and attaches; skips (fails under
-  // ZTAI_REQUIRE_BPF=1) where the programs or the policy maps cannot load. For SetUp.
-  void attach_to_test_cgroup(const std::string& tag);
+  // ZTAI_REQUIRE_BPF=1) where the programs, required_families or the policy maps cannot load.
+  // For SetUp.
+  void attach_to_test_cgroup(const std::string& tag, const std::vector<std::string>& required_families = {});
   void TearDown() override;
 
   // The test cgroup's path below the cgroup2 mount, as policy selectors name it.
