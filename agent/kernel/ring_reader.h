@@ -1,23 +1,19 @@
 // Drains the control and data ring buffers. BPF programs submit without waking the reader
 // (a wakeup costs ~1.5 us per record here), so the reader polls on a timer and is woken early
-// only when a ring passes its fill threshold.
+// only when a ring passes its fill threshold. The records of both rings reach the sink in kernel
+// time order (agent/kernel/ring_merge.h).
 #pragma once
 
 #include <cstddef>
-#include <span>
+#include <memory>
 
 #include "agent/common/result.h"
+#include "agent/kernel/record_sink.h"
+#include "agent/kernel/ring_merge.h"
 
 struct ring_buffer;
 
 namespace ztai {
-
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  // One raw record; the bytes are valid during the call only.
-  virtual void on_record(std::span<const std::byte> record) = 0;
-};
 
 class RingReader {
  public:
@@ -30,8 +26,9 @@ class RingReader {
   Result<size_t> poll(int timeout_ms);
 
  private:
-  RingReader(ring_buffer* rb) : rb_(rb) {}
-  ring_buffer* rb_;
+  explicit RingReader(RecordSink& sink) : merge_(sink) {}
+  RingMerge merge_;
+  ring_buffer* rb_ = nullptr;
 };
 
 }  // namespace ztai

@@ -13,7 +13,7 @@
 #include "agent/fields/field_registry.h"
 #include "agent/identity/process_table.h"
 #include "agent/identity/workload_resolver.h"
-#include "agent/kernel/ring_reader.h"
+#include "agent/kernel/record_sink.h"
 #include "agent/protocols/dns/dns_names.h"
 #include "agent/protocols/stream/conversation_tracker.h"
 #include "agent/pipeline/ai_audit.h"
