@@ -1,8 +1,8 @@
 // Puts items back in kernel-time order. Events reach the agent through two ring buffers (control
-// and data) drained in turn, and each ring is filled by every CPU, so an event can arrive after
-// one that happened later. Items wait here until the newest time seen (or the clock) is a window
-// past them, then leave oldest first. An item older than what already left is late: it leaves at
-// once and is counted, never dropped.
+// and data), merged by kernel time within each drain (agent/kernel/ring_merge.h), but each ring is
+// filled by every CPU, so an event can arrive a drain after one that happened later. Items wait
+// here until the newest time seen (or the clock) is a window past them, then leave oldest first.
+// An item older than what already left is late: it leaves at once and is counted, never dropped.
 #pragma once
 
 #include <cstdint>

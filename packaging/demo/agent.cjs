@@ -67,11 +67,6 @@ async function run(cmd) {
       const calls = r.choices[0].message.tool_calls || [];
       if (!calls.length) return `model answered without a tool call: ${r.choices[0].message.content}`;
       const out = [];
-      // The agent shows the call before running it, as agents do. The pause also keeps the demo
-      // steady while the agent handles each kernel poll's process records before its TLS
-      // plaintext: an exec within the same poll as the response that asked for it is judged
-      // before the tool call is known, and is not linked to it (see the demo's note in README.md).
-      await new Promise(resolve => setTimeout(resolve, 300));
       for (const call of calls) {
         const { command } = JSON.parse(call.function.arguments);
         const res = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', timeout: 20000 });
