@@ -21,17 +21,6 @@
 
 namespace ztai::testing {
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/ztai-tls-XXXXXX";
-  const char* p = mkdtemp(tmpl);
-  path_ = p ? p : "";
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
 Result<std::unique_ptr<Child>> Child::spawn(const std::vector<std::string>& argv,
                                             const std::map<std::string, std::string>& env) {
   int fds[2];

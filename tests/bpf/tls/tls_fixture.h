@@ -19,20 +19,9 @@
 #include "agent/capture/tls_attacher.h"
 #include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/ring_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace ztai::testing {
-
-// A temporary directory removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
 
 // A process the test started; killed (SIGKILL) and reaped when destroyed if still running.
 class Child {
@@ -117,7 +106,7 @@ class CaptureTest : public ::testing::Test {
   std::string https_url(std::string_view path) const;
 
   std::unique_ptr<CaptureSession> session_;
-  TempDir dir_;
+  TempDir dir_{"ztai-tls"};
   TestCa ca_;
   HttpsServer server_;
 };

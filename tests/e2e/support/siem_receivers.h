@@ -11,20 +11,9 @@
 #include <vector>
 
 #include "agent/common/result.h"
+#include "tests/support/temp_dir.h"
 
 namespace ztai::testing {
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A port free on 127.0.0.1 right now.
 int free_port();
