@@ -1,10 +1,9 @@
 #include "agent/identity/pod_watcher.h"
 
-#include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/eventually.h"
 #include "tests/support/kube_api_double.h"
 
 namespace ztai {
@@ -12,6 +11,7 @@ namespace {
 
 using testing::KubeApiDouble;
 using testing::TestPod;
+using testing::eventually;
 
 TestPod make_pod(const std::string& uid, const std::string& name, const std::string& node) {
   TestPod p;
@@ -23,16 +23,6 @@ TestPod make_pod(const std::string& uid, const std::string& name, const std::str
   p.labels = {{"app", name}};
   p.containers = {{"server", "registry.example/" + name + ":1", std::string(64, uid[0])}};
   return p;
-}
-
-// Polls until cond holds (the watcher runs on its own thread).
-template <typename Cond>
-bool eventually(Cond cond) {
-  for (int i = 0; i < 500; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
 }
 
 class PodWatcherTest : public ::testing::Test {

@@ -7,12 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "agent/identity/kube_object_folder.h"
 #include "agent/policy/policy_parser.h"
+#include "tests/support/eventually.h"
 #include "tests/support/kube_api_double.h"
 
 namespace ztai::policy {
@@ -20,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::eventually;
 
 json object(const std::string& name, const std::string& mode) {
   return {{"apiVersion", "ztai.io/v1alpha1"},
@@ -29,15 +29,6 @@ json object(const std::string& name, const std::string& mode) {
            {{"selector", {{"cgroup", "/ztai-test.slice/*"}}},
             {"mode", mode},
             {"egress", {{"default", "deny"}, {"allow", {{{"cidr", "10.0.0.0/8"}, {"ports", {5432}}}}}}}}}};
-}
-
-template <typename Cond>
-bool eventually(Cond cond) {
-  for (int i = 0; i < 500; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
 }
 
 TEST(PolicyObject, ReadsAsThePolicyFileItStandsFor) {

@@ -5,13 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "agent/identity/kube_object_folder.h"
 #include "agent/rules/rule_reloader.h"
+#include "tests/support/eventually.h"
 #include "tests/support/kube_api_double.h"
 
 namespace ztai::rules {
@@ -19,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::eventually;
 
 std::string rule(const std::string& name, const std::string& process) {
   return "- rule: " + name + "\n  desc: d\n  condition: evt.type = execve and proc.name = " + process +
@@ -30,15 +30,6 @@ json bundle(const std::string& name, const std::string& rules) {
           {"kind", "RuleBundle"},
           {"metadata", {{"name", name}, {"uid", "uid-" + name}}},
           {"spec", {{"rules", rules}}}};
-}
-
-template <typename Cond>
-bool eventually(Cond cond) {
-  for (int i = 0; i < 500; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
 }
 
 class RuleBundlesTest : public ::testing::Test {
