@@ -2,34 +2,24 @@
 // requires, references between objects resolve, and the DaemonSet gives the agent everything its
 // start-up checks look for (agent/kernel/preflight) with an API its probes can reach.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "agent/config/agent_config.h"
 #include "agent/kernel/preflight.h"
+#include "tests/support/shell_command.h"
 
 namespace ztai {
 namespace {
 
-std::pair<std::string, int> run(const std::string& command) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  int status = pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
 class KubernetesManifests : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto [out, rc] = run("kubectl kustomize " ZTAI_SOURCE_DIR "/packaging/kubernetes");
+    auto [out, rc] = testing::run_shell("kubectl kustomize " ZTAI_SOURCE_DIR "/packaging/kubernetes");
     rendered_ = out;
     rc_ = rc;
     if (rc != 0) return;

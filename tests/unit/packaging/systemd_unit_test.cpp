@@ -1,15 +1,15 @@
 // packaging/systemd/ztai.service: `systemd-analyze verify` accepts it, and its capabilities are
 // exactly the documented ones.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "tests/support/shell_command.h"
 
 namespace {
 
@@ -20,16 +20,6 @@ std::string read_file(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Runs a shell command; its combined output and exit status.
-std::pair<std::string, int> run(const std::string& command) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  int status = pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 std::string setting(const std::string& unit, const std::string& key) {
@@ -54,7 +44,7 @@ TEST(SystemdUnit, SystemdAnalyzeVerifyAcceptsIt) {
   ASSERT_TRUE(mkdtemp(dir));
   std::string path = std::string(dir) + "/ztai.service";
   std::ofstream(path) << unit;
-  auto [out, rc] = run("systemd-analyze verify --man=no " + path);
+  auto [out, rc] = ztai::testing::run_shell("systemd-analyze verify --man=no " + path);
   std::filesystem::remove_all(dir);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(out, "") << "every warning is a finding";
