@@ -24,7 +24,8 @@ struct OutputOptions {
   size_t queue_capacity = 65536;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{60'000};
-  std::chrono::milliseconds stop_timeout{5'000};  // delivery attempts at shutdown; the spool keeps the rest
+  // Delivery attempts at shutdown; the spool keeps the rest. An attempt still stuck past it is given up on.
+  std::chrono::milliseconds stop_timeout{5'000};
   std::optional<SpoolOptions> spool;
 
   // Alerts pass at or above min_priority and, when rules or tags are given, when they name the

@@ -1,6 +1,12 @@
 #include "agent/pipeline/output_channel.h"
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+
 #include "agent/common/log.h"
+#include "exporters/spool/spool.h"
 
 namespace ztai {
 namespace {
@@ -11,9 +17,71 @@ MetricLabels labels(const std::string& output, std::string_view reason = {}) {
   return l;
 }
 
+constexpr std::chrono::milliseconds kLastAttemptGrace{100};
+
 constexpr std::string_view kDroppedHelp = "Records an output lost: queue full, spool full, corrupted, or at shutdown";
 
 }  // namespace
+
+// Everything the output's thread uses. The channel and the thread share it, so a thread left
+// behind in a stuck exporter keeps it alive; once abandoned, that thread touches nothing else
+// (the metrics registry may be gone by the time its write returns).
+class OutputChannel::Delivery {
+ public:
+  Delivery(OutputSpec spec, std::unique_ptr<Spool> spool, MetricsRegistry& metrics);
+
+  const OutputOptions& options() const { return options_; }
+  void submit(Record record);
+  void run();
+  // Asks the thread to stop and waits until it has finished (true) or until it is still inside
+  // the exporter after the stop deadline (false): then it is abandoned, what it held is kept in
+  // the spool or counted as lost, and the caller must detach it.
+  bool finish_or_abandon();
+
+ private:
+  // Runs an exporter call that may block without bound. False when the channel gave up on the
+  // thread meanwhile: the caller returns at once.
+  bool call_exporter(size_t records, const std::function<void()>& call);
+  // Moves queued records to the spool; called with the lock released.
+  void spool_incoming(std::deque<Record>& incoming);
+  bool fill_batch(std::vector<Record>& batch);
+  // False when the thread was abandoned during the attempt.
+  bool send_batch(std::vector<Record>& batch);
+  void wait_backoff(std::chrono::milliseconds delay);
+  void count_spool_losses();
+
+  OutputOptions options_;
+  std::unique_ptr<Exporter> exporter_;
+  std::unique_ptr<Spool> spool_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;     // the thread waits for records or the stop
+  std::condition_variable changed_;  // the stopper waits for the thread to finish or enter the exporter
+  std::deque<Record> queue_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_;
+  bool in_exporter_ = false;
+  size_t in_flight_ = 0;  // records the exporter call holds
+  bool finished_ = false;
+  bool abandoned_ = false;
+  bool failing_ = false;
+  bool spool_readable_ = false;  // the spool may hold records not yet read
+  std::chrono::milliseconds backoff_;
+
+  Counter& sent_;
+  Counter& failed_;
+  Counter& rejected_;
+  Counter& dropped_queue_;
+  Counter& dropped_spool_;
+  Counter& dropped_corrupt_;
+  Counter& dropped_shutdown_;
+  Counter& send_us_;
+  Counter& batches_;
+  Gauge& depth_;
+  Gauge& spool_bytes_;
+  Gauge& spool_records_;
+  Gauge& up_;
+};
 
 Result<std::unique_ptr<OutputChannel>> OutputChannel::create(OutputSpec spec, MetricsRegistry& metrics) {
   std::unique_ptr<Spool> spool;
@@ -26,10 +94,30 @@ Result<std::unique_ptr<OutputChannel>> OutputChannel::create(OutputSpec spec, Me
                 spool->records());
     }
   }
-  return std::unique_ptr<OutputChannel>(new OutputChannel(std::move(spec), std::move(spool), metrics));
+  return std::unique_ptr<OutputChannel>(
+      new OutputChannel(std::make_shared<Delivery>(std::move(spec), std::move(spool), metrics)));
 }
 
-OutputChannel::OutputChannel(OutputSpec spec, std::unique_ptr<Spool> spool, MetricsRegistry& metrics)
+OutputChannel::OutputChannel(std::shared_ptr<Delivery> delivery) : delivery_(std::move(delivery)) {
+  thread_ = std::thread([d = delivery_] { d->run(); });
+}
+
+OutputChannel::~OutputChannel() { stop(); }
+
+const OutputOptions& OutputChannel::options() const { return delivery_->options(); }
+
+void OutputChannel::submit(Record record) { delivery_->submit(std::move(record)); }
+
+void OutputChannel::stop() {
+  if (!thread_.joinable()) return;
+  if (delivery_->finish_or_abandon()) {
+    thread_.join();
+  } else {
+    thread_.detach();
+  }
+}
+
+OutputChannel::Delivery::Delivery(OutputSpec spec, std::unique_ptr<Spool> spool, MetricsRegistry& metrics)
     : options_(std::move(spec.options)),
       exporter_(std::move(spec.exporter)),
       spool_(std::move(spool)),
@@ -57,12 +145,9 @@ OutputChannel::OutputChannel(OutputSpec spec, std::unique_ptr<Spool> spool, Metr
     spool_bytes_.set(static_cast<int64_t>(spool_->bytes()));
     spool_records_.set(static_cast<int64_t>(spool_->records()));
   }
-  thread_ = std::thread([this] { run(); });
 }
 
-OutputChannel::~OutputChannel() { stop(); }
-
-void OutputChannel::submit(Record record) {
+void OutputChannel::Delivery::submit(Record record) {
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.queue_capacity) {
@@ -75,26 +160,63 @@ void OutputChannel::submit(Record record) {
   wake_.notify_one();
 }
 
-void OutputChannel::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      stopping_ = true;
-      stop_deadline_ = std::chrono::steady_clock::now() + options_.stop_timeout;
-    }
+bool OutputChannel::Delivery::finish_or_abandon() {
+  std::unique_lock lock(mutex_);
+  if (!stopping_) {
+    stopping_ = true;
+    stop_deadline_ = std::chrono::steady_clock::now() + options_.stop_timeout;
   }
   wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  // Past the deadline the thread starts no new attempt. The one under way gets a moment more:
+  // giving up on an attempt about to return would lose its records for nothing.
+  if (changed_.wait_until(lock, stop_deadline_ + kLastAttemptGrace, [&] { return finished_; })) return true;
+  // Spool bookkeeping does not wait on a receiver: only a thread inside the exporter is stuck.
+  changed_.wait(lock, [&] { return finished_ || in_exporter_; });
+  if (finished_) return true;
+  abandoned_ = true;
+  std::deque<Record> left;
+  left.swap(queue_);
+  depth_.set(0);
+  const size_t held = in_flight_;
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - (stop_deadline_ - options_.stop_timeout));
+  lock.unlock();
+  if (spool_) {
+    // The stuck thread no longer touches the spool; the batch it holds was never committed.
+    spool_incoming(left);
+    log::error("output {}: still delivering {} ms after the stop began; gave up on it, {} records stay in the "
+               "spool for the next start",
+               options_.name, waited.count(), spool_->records());
+  } else {
+    dropped_shutdown_.inc(held + left.size());
+    log::error("output {}: still delivering {} ms after the stop began; gave up on it, {} records lost (no spool "
+               "configured)",
+               options_.name, waited.count(), held + left.size());
+  }
+  return false;
 }
 
-void OutputChannel::count_spool_losses() {
+bool OutputChannel::Delivery::call_exporter(size_t records, const std::function<void()>& call) {
+  {
+    std::lock_guard lock(mutex_);
+    in_exporter_ = true;
+    in_flight_ = records;
+  }
+  changed_.notify_all();
+  call();
+  std::lock_guard lock(mutex_);
+  in_exporter_ = false;
+  return !abandoned_;
+}
+
+void OutputChannel::Delivery::count_spool_losses() {
   dropped_spool_.inc(spool_->take_dropped());
   dropped_corrupt_.inc(spool_->take_corrupt());
   spool_bytes_.set(static_cast<int64_t>(spool_->bytes()));
   spool_records_.set(static_cast<int64_t>(spool_->records()));
 }
 
-void OutputChannel::spool_incoming(std::deque<Record>& incoming) {
+void OutputChannel::Delivery::spool_incoming(std::deque<Record>& incoming) {
   for (const Record& r : incoming) {
     if (Status s = spool_->append(r); !s) log::warn("output {}: {}", options_.name, s.error().message());
   }
@@ -104,7 +226,7 @@ void OutputChannel::spool_incoming(std::deque<Record>& incoming) {
   count_spool_losses();
 }
 
-bool OutputChannel::fill_batch(std::vector<Record>& batch) {
+bool OutputChannel::Delivery::fill_batch(std::vector<Record>& batch) {
   const size_t max = std::max<size_t>(1, exporter_->max_batch());
   if (spool_) {
     auto read = spool_->read(max);
@@ -132,9 +254,10 @@ bool OutputChannel::fill_batch(std::vector<Record>& batch) {
   return !batch.empty();
 }
 
-void OutputChannel::send_batch(std::vector<Record>& batch) {
+bool OutputChannel::Delivery::send_batch(std::vector<Record>& batch) {
   auto start = std::chrono::steady_clock::now();
-  DeliveryReport report = exporter_->deliver(batch);
+  DeliveryReport report;
+  if (!call_exporter(batch.size(), [&] { report = exporter_->deliver(batch); })) return false;
   send_us_.inc(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()));
   batches_.inc();
@@ -154,7 +277,7 @@ void OutputChannel::send_batch(std::vector<Record>& batch) {
     failing_ = false;
     up_.set(1);
     backoff_ = options_.initial_backoff;
-    return;
+    return true;
   }
   failed_.inc(report.retry.size());
   std::vector<Record> again;
@@ -169,9 +292,10 @@ void OutputChannel::send_batch(std::vector<Record>& batch) {
   up_.set(0);
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   wait_backoff(delay);
+  return true;
 }
 
-void OutputChannel::wait_backoff(std::chrono::milliseconds delay) {
+void OutputChannel::Delivery::wait_backoff(std::chrono::milliseconds delay) {
   const auto wanted = std::chrono::steady_clock::now() + delay;
   std::unique_lock lock(mutex_);
   bool stop_seen = false;
@@ -194,7 +318,7 @@ void OutputChannel::wait_backoff(std::chrono::milliseconds delay) {
   }
 }
 
-void OutputChannel::run() {
+void OutputChannel::Delivery::run() {
   std::vector<Record> batch;
   while (true) {
     bool stopping;
@@ -219,9 +343,11 @@ void OutputChannel::run() {
       continue;
     }
     if (stopping && std::chrono::steady_clock::now() >= stop_deadline_) break;
-    send_batch(batch);
+    if (!send_batch(batch)) return;
   }
-  if (Status s = exporter_->flush(); !s) log::warn("output {}: {}", options_.name, s.error().message());
+  Status flushed;
+  if (!call_exporter(batch.size(), [&] { flushed = exporter_->flush(); })) return;
+  if (!flushed) log::warn("output {}: {}", options_.name, flushed.error().message());
   std::lock_guard lock(mutex_);
   uint64_t left = spool_ ? 0 : batch.size() + queue_.size();
   if (left > 0) {
@@ -230,6 +356,8 @@ void OutputChannel::run() {
   } else if (spool_ && spool_->records() > 0) {
     log::warn("output {}: {} records stay in the spool for the next start", options_.name, spool_->records());
   }
+  finished_ = true;
+  changed_.notify_all();
 }
 
 }  // namespace ztai

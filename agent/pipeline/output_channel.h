@@ -5,16 +5,11 @@
 // the spool's size cap; whatever is dropped (queue full, spool full, shutdown) is counted.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
-#include <vector>
 
 #include "agent/pipeline/metrics.h"
 #include "exporters/output_options.h"
-#include "exporters/spool/spool.h"
 
 namespace ztai {
 
@@ -26,49 +21,22 @@ class OutputChannel {
   OutputChannel(const OutputChannel&) = delete;
   OutputChannel& operator=(const OutputChannel&) = delete;
 
-  const OutputOptions& options() const { return options_; }
+  const OutputOptions& options() const;
   // Queues a record the filter accepted; when the queue is full the oldest is dropped and counted.
   void submit(Record record);
   // Delivers what it can within stop_timeout, keeps the rest in the spool (or counts it as
-  // dropped without one), flushes and joins the thread.
+  // dropped without one), flushes and joins the thread. An exporter still stuck in a delivery
+  // at the deadline (a full pipe nobody reads, a receiver that stopped reading) is abandoned:
+  // its thread is left behind, what it held is kept in the spool or counted as lost, and the
+  // agent stops anyway.
   void stop();
 
  private:
-  OutputChannel(OutputSpec spec, std::unique_ptr<Spool> spool, MetricsRegistry& metrics);
-  void run();
-  // Moves queued records to the spool; called with the lock released.
-  void spool_incoming(std::deque<Record>& incoming);
-  bool fill_batch(std::vector<Record>& batch);
-  void send_batch(std::vector<Record>& batch);
-  void wait_backoff(std::chrono::milliseconds delay);
-  void count_spool_losses();
+  class Delivery;
+  explicit OutputChannel(std::shared_ptr<Delivery> delivery);
 
-  OutputOptions options_;
-  std::unique_ptr<Exporter> exporter_;
-  std::unique_ptr<Spool> spool_;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Record> queue_;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point stop_deadline_;
-  bool failing_ = false;
-  bool spool_readable_ = false;  // the spool may hold records not yet read
-  std::chrono::milliseconds backoff_;
-
-  Counter& sent_;
-  Counter& failed_;
-  Counter& rejected_;
-  Counter& dropped_queue_;
-  Counter& dropped_spool_;
-  Counter& dropped_corrupt_;
-  Counter& dropped_shutdown_;
-  Counter& send_us_;
-  Counter& batches_;
-  Gauge& depth_;
-  Gauge& spool_bytes_;
-  Gauge& spool_records_;
-  Gauge& up_;
+  // Shared with the thread, so a thread abandoned in a stuck exporter never outlives what it uses.
+  std::shared_ptr<Delivery> delivery_;
   std::thread thread_;
 };
 

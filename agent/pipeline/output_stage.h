@@ -23,7 +23,8 @@ class OutputStage {
   OutputStage& operator=(const OutputStage&) = delete;
 
   void submit(Record record);
-  // Delivers what it can, keeps the rest in the spools, joins every output's thread.
+  // Delivers what it can, keeps the rest in the spools, joins every output's thread (or gives up on
+  // one stuck in its exporter past its stop_timeout).
   void stop();
 
  private:

@@ -1,6 +1,8 @@
 #include "exporters/file/file_exporter.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -8,6 +10,7 @@
 #include <cstring>
 
 #include "exporters/format/json_format.h"
+#include "exporters/line_writer.h"
 
 namespace ztai {
 namespace {
@@ -36,23 +39,23 @@ class FileExporter : public Exporter {
  public:
   explicit FileExporter(FileOutputOptions o) : o_(std::move(o)) {}
   ~FileExporter() override {
-    if (f_) fclose(f_);
+    if (fd_ >= 0) close(fd_);
   }
   FileExporter(const FileExporter&) = delete;
   FileExporter& operator=(const FileExporter&) = delete;
 
   Status open() {
-    f_ = fopen(o_.path.c_str(), "ae");
-    if (!f_) return make_error(ErrorCode::kIo, "cannot open output file {}: {}", o_.path, strerror(errno));
+    fd_ = ::open(o_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd_ < 0) return make_error(ErrorCode::kIo, "cannot open output file {}: {}", o_.path, strerror(errno));
     struct stat st {};
-    size_ = fstat(fileno(f_), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     return {};
   }
 
   std::string_view name() const override { return "file"; }
 
   Status send(const Record& record) override {
-    if (!f_) {
+    if (fd_ < 0) {
       if (Status s = open(); !s) return s;
     }
     line_.clear();
@@ -61,15 +64,9 @@ class FileExporter : public Exporter {
     if (o_.rotate_bytes && size_ > 0 && size_ + line_.size() > o_.rotate_bytes) {
       if (Status s = rotate(); !s) return s;
     }
-    if (fwrite(line_.data(), 1, line_.size(), f_) != line_.size()) {
-      return make_error(ErrorCode::kIo, "{}: write failed: {}", o_.path, strerror(errno));
-    }
+    // Unbuffered, like the stdout output: a path that is a FIFO can block like a pipe.
+    if (Status s = write_fully(fd_, line_, o_.path); !s) return s;
     size_ += line_.size();
-    return {};
-  }
-
-  Status flush() override {
-    if (f_ && fflush(f_) != 0) return make_error(ErrorCode::kIo, "{}: flush failed: {}", o_.path, strerror(errno));
     return {};
   }
 
@@ -77,8 +74,8 @@ class FileExporter : public Exporter {
   std::string rotated(uint32_t i) const { return o_.path + "." + std::to_string(i) + (o_.compress ? ".gz" : ""); }
 
   Status rotate() {
-    fclose(f_);
-    f_ = nullptr;
+    close(fd_);
+    fd_ = -1;
     unlink(rotated(o_.keep_files).c_str());
     for (uint32_t i = o_.keep_files; i > 1; --i) rename(rotated(i - 1).c_str(), rotated(i).c_str());
     if (o_.compress) {
@@ -94,7 +91,7 @@ class FileExporter : public Exporter {
   }
 
   FileOutputOptions o_;
-  FILE* f_ = nullptr;
+  int fd_ = -1;
   uint64_t size_ = 0;
   std::string line_;
 };

@@ -1,12 +1,18 @@
 #include "agent/pipeline/output_channel.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <mutex>
 
 #include "agent/pipeline/output_stage.h"
+#include "exporters/format/json_format.h"
+#include "exporters/line_writer.h"
 
 namespace ztai {
 namespace {
@@ -163,6 +169,129 @@ TEST(OutputChannel, WithoutASpoolWhatIsLeftAtShutdownIsCounted) {
                 metrics.value("ztai_output_sent_total", {{"output", "scripted"}}),
             5);
   EXPECT_EQ(metrics.value("ztai_output_sent_total", {{"output", "scripted"}}), 0);
+}
+
+// Runs stop() on another thread and waits for it up to 30 s: a bound on "stops at all", not a
+// speed target. If it hangs, unblock() is called until the stuck thread goes, so the test can end.
+bool stops_within_30s(OutputChannel& channel, const std::function<void()>& unblock) {
+  std::promise<void> done;
+  std::future<void> stopped = done.get_future();
+  std::thread stopper([&] {
+    channel.stop();
+    done.set_value();
+  });
+  bool ok = stopped.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  while (stopped.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) unblock();
+  stopper.join();
+  return ok;
+}
+
+TEST(OutputChannel, StopsWhenItsStdoutIsAPipeNobodyReads) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  const int reader = fds[0];
+  char buf[65536];
+  auto read_available = [&] {
+    for (pollfd p{reader, POLLIN, 0}; poll(&p, 1, 0) > 0 && read(reader, buf, sizeof(buf)) > 0;) {
+    }
+  };
+  constexpr int kRecords = 5000;
+  {
+    MetricsRegistry metrics;
+    OutputSpec s = spec(std::make_unique<LineWriter>("stdout", fds[1], true, format_json), "stdout");
+    s.options.stop_timeout = std::chrono::milliseconds(200);
+    auto c = OutputChannel::create(std::move(s), metrics);
+    ASSERT_TRUE(c);
+    for (int i = 0; i < kRecords; ++i) (*c)->submit(alert("rule-" + std::to_string(i)));
+    // Wait until the pipe is full: the output's thread is then blocked in write().
+    int queued = 0;
+    for (auto until = Clock::now() + std::chrono::seconds(10); Clock::now() < until; std::this_thread::yield()) {
+      int size = fcntl(reader, F_GETPIPE_SZ);
+      if (ioctl(reader, FIONREAD, &queued) == 0 && queued > size - 4096) break;
+    }
+    ASSERT_GT(queued, 0);
+    ::testing::internal::CaptureStderr();
+    bool stopped = stops_within_30s(**c, read_available);
+    std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(stopped) << "stop() blocked on the full pipe";
+    const int64_t sent = metrics.value("ztai_output_sent_total", {{"output", "stdout"}});
+    const int64_t lost = metrics.value("ztai_output_dropped_total", {{"output", "stdout"}, {"reason", "shutdown"}});
+    EXPECT_GT(lost, 0);
+    EXPECT_EQ(sent + lost, kRecords) << "every record is either delivered or counted as lost";
+    EXPECT_NE(log.find("output stdout: still delivering"), std::string::npos) << log;
+    EXPECT_NE(log.find("records lost"), std::string::npos) << log;
+  }
+  // The channel and the metrics are gone; the abandoned thread finishes its write once the pipe
+  // is read, then exits without touching them and closes the pipe: the reader sees the end.
+  while (read(reader, buf, sizeof(buf)) > 0) {
+  }
+  close(reader);
+}
+
+// Blocks in deliver() until released, like a receiver that accepted the connection and stopped
+// reading.
+class StuckExporter : public Exporter {
+ public:
+  std::string_view name() const override { return "stuck"; }
+  Status send(const Record&) override {
+    std::unique_lock lock(mutex);
+    ++calls;
+    entered.notify_all();
+    released.wait(lock, [&] { return release; });
+    return {};
+  }
+  void wait_entered() {
+    std::unique_lock lock(mutex);
+    entered.wait(lock, [&] { return calls > 0; });
+  }
+  void set_release() {
+    {
+      std::lock_guard lock(mutex);
+      release = true;
+    }
+    released.notify_all();
+  }
+
+  std::mutex mutex;
+  std::condition_variable entered, released;
+  int calls = 0;
+  bool release = false;
+};
+
+TEST(OutputChannel, AStuckExporterIsAbandonedAtTheStopDeadlineAndTheSpoolKeepsItsRecords) {
+  std::string dir = std::filesystem::temp_directory_path() / ("ztai-stuck-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  // Kept alive past the channel: the abandoned thread still uses it until released.
+  auto owned = std::make_shared<StuckExporter>();
+  class Handle : public Exporter {
+   public:
+    explicit Handle(std::shared_ptr<StuckExporter> e) : e_(std::move(e)) {}
+    std::string_view name() const override { return e_->name(); }
+    Status send(const Record& r) override { return e_->send(r); }
+
+   private:
+    std::shared_ptr<StuckExporter> e_;
+  };
+  {
+    MetricsRegistry metrics;
+    OutputSpec s = spec(std::make_unique<Handle>(owned));
+    s.options.spool = SpoolOptions{dir, 1 << 20};
+    s.options.stop_timeout = std::chrono::milliseconds(100);
+    auto c = OutputChannel::create(std::move(s), metrics);
+    ASSERT_TRUE(c) << c.error().message();
+    (*c)->submit(alert("held"));
+    owned->wait_entered();
+    for (int i = 0; i < 9; ++i) (*c)->submit(alert("queued"));
+    EXPECT_TRUE(stops_within_30s(**c, [&] { owned->set_release(); }));
+    // The record in the stuck attempt was never committed, and the queued ones were spooled.
+    EXPECT_EQ(metrics.value("ztai_output_spool_records", {{"output", "scripted"}}), 10);
+    EXPECT_EQ(metrics.value("ztai_output_dropped_total", {{"output", "scripted"}, {"reason", "shutdown"}}), 0);
+  }
+  owned->set_release();
+  auto reopened = Spool::open(SpoolOptions{dir, 1 << 20});
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->records(), 10u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(OutputOptions, FiltersByPriorityRuleAndTag) {
