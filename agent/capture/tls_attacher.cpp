@@ -13,6 +13,7 @@
 
 #include "agent/common/log.h"
 #include "agent/kernel/bpf_programs.h"
+#include "agent/kernel/link_teardown.h"
 
 namespace ztai {
 namespace {
@@ -24,9 +25,7 @@ bool is_tls_library(std::string_view path) {
 
 }  // namespace
 
-TlsAttacher::~TlsAttacher() {
-  for (bpf_link* l : links_) bpf_link__destroy(l);
-}
+TlsAttacher::~TlsAttacher() { destroy_links(links_); }
 
 Result<size_t> TlsAttacher::attach_file(const std::string& path, pid_t pid) {
   struct stat st;

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent/common/log.h"
+#include "agent/kernel/link_teardown.h"
 #include "bpf/abi/config.h"
 #include "bpf/abi/events.h"
 #include "bpf/abi/filter.h"
@@ -294,7 +295,15 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   return self;
 }
 
-BpfPrograms::~BpfPrograms() { ztai_bpf__destroy(skel_); }
+BpfPrograms::~BpfPrograms() {
+  // Every link first, all at once; then the skeleton frees programs and maps (that does not wait).
+  std::vector<bpf_link*> links;
+  const bpf_object_skeleton* s = skel_->skeleton;
+  for (int i = 0; i < s->prog_cnt; i++) links.push_back(*s->progs[i].link);
+  destroy_links(links);
+  for (int i = 0; i < s->prog_cnt; i++) *s->progs[i].link = nullptr;
+  ztai_bpf__destroy(skel_);
+}
 
 int BpfPrograms::control_ring_fd() const { return bpf_map__fd(skel_->maps.control_rb); }
 int BpfPrograms::data_ring_fd() const { return bpf_map__fd(skel_->maps.data_rb); }
