@@ -3,6 +3,8 @@
  * below the enforcement root are listed by (network namespace, address, port, protocol) with the
  * binder's cgroup; a connect or unconnected send to a listed endpoint whose owner's policy has
  * ingress.default: deny goes through only when the caller's policy is allowed on that port.
+ * A destination in another network namespace of this node is found through the addresses the agent
+ * lists per namespace (ztai_local_addrs), so pods and containers of one node are segmented too.
  * Denials are ZTAI_EVENT_POLICY_DENIAL records naming the receiving policy (bpf/abi/policy.h).
  * Its maps are enforcement state, pinned with the policy maps under enforcement.persist. */
 #include "vmlinux.h"
@@ -39,14 +41,46 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ztai_endpoint_sockets SEC(".maps");
 
-/* Binds that found ztai_endpoints full: their listeners are not segmented (ztai status says so). */
+/* Addresses of the node's network namespaces, filled by the agent (bpf/abi/policy.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_LOCAL_ADDRS);
+	__type(key, __u8[16]);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ztai_local_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_NETNS);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ztai_netns_known SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_NETNS_PENDING);
+	__type(key, __u64);
+	__type(value, struct ztai_netns_binder);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ztai_netns_pending SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, ZTAI_SEGMENT_COUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ztai_endpoints_full SEC(".maps");
+} ztai_segment_counters SEC(".maps");
+
+static __always_inline void segment__count(__u32 counter)
+{
+	__u64 *n = bpf_map_lookup_elem(&ztai_segment_counters, &counter);
+
+	if (n)
+		*n += 1;
+}
 
 static __always_inline void segment__record(struct bpf_sock *ctx, const __u32 words[4])
 {
@@ -57,11 +91,14 @@ static __always_inline void segment__record(struct bpf_sock *ctx, const __u32 wo
 
 	__builtin_memcpy(key.addr, words, 16);
 	if (bpf_map_update_elem(&ztai_endpoints, &key, &ep, BPF_ANY) != 0 ||
-	    bpf_map_update_elem(&ztai_endpoint_sockets, &ep.cookie, &key, BPF_ANY) != 0) {
-		__u32 zero = 0;
-		__u64 *full = bpf_map_lookup_elem(&ztai_endpoints_full, &zero);
-		if (full)
-			*full += 1;
+	    bpf_map_update_elem(&ztai_endpoint_sockets, &ep.cookie, &key, BPF_ANY) != 0)
+		segment__count(ZTAI_SEGMENT_ENDPOINTS_FULL);
+	if (!bpf_map_lookup_elem(&ztai_netns_known, &key.netns)) {
+		__u64 id = bpf_get_current_pid_tgid();
+		struct ztai_netns_binder binder = {.tgid = id >> 32, .tid = (__u32)id};
+		long err = bpf_map_update_elem(&ztai_netns_pending, &key.netns, &binder, BPF_NOEXIST);
+		if (err != 0 && err != -17 /* EEXIST: already noted */)
+			segment__count(ZTAI_SEGMENT_PENDING_FULL);
 	}
 }
 
@@ -108,14 +145,38 @@ static __always_inline bool segment__loopback(const __u32 w[4])
 	return w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == bpf_htonl(1);
 }
 
-/* The endpoint a connect reaches: the exact address, else, for a destination on this host
- * (loopback), a wildcard bind of the family (IPv4 also reaches a dual-stack `::` listener). */
+/* The network namespace a destination lives in: the caller's for loopback, else the one whose
+ * interface holds the address (0 when none on this node does). */
+static __always_inline __u64 segment__netns_of(const __u32 w[4], __u64 caller_netns)
+{
+	if (segment__loopback(w))
+		return caller_netns;
+	__u64 *netns = bpf_map_lookup_elem(&ztai_local_addrs, w);
+	if (!netns)
+		return 0;
+	if (*netns == ZTAI_LOCAL_ADDR_SHARED)
+		segment__count(ZTAI_SEGMENT_SHARED_ADDR);
+	return *netns;
+}
+
+/* The endpoint a connect reaches: a socket bound to that address in the caller's namespace, else,
+ * in the namespace that holds the address, one bound to it or a wildcard bind of the family (IPv4
+ * also reaches a dual-stack `::` listener). */
 static __always_inline struct ztai_endpoint *segment__find(struct ztai_endpoint_key *key, __u32 w[4])
 {
 	struct ztai_endpoint *ep = bpf_map_lookup_elem(&ztai_endpoints, key);
 
-	if (ep || !segment__loopback(w))
+	if (ep)
 		return ep;
+	__u64 netns = segment__netns_of(w, key->netns);
+	if (!netns)
+		return NULL;
+	if (netns != key->netns) {
+		key->netns = netns;
+		ep = bpf_map_lookup_elem(&ztai_endpoints, key);
+		if (ep)
+			return ep;
+	}
 	bool v4 = w[2] == bpf_htonl(0xffff);
 	__builtin_memset(key->addr, 0, 16);
 	if (v4) {

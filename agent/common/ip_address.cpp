@@ -43,6 +43,21 @@ IpAddress IpAddress::unmapped() const {
   return *this;
 }
 
+std::array<uint8_t, 16> IpAddress::mapped() const {
+  if (family != Family::kV4) return bytes;
+  std::array<uint8_t, 16> m{};
+  m[10] = m[11] = 0xff;
+  std::memcpy(&m[12], bytes.data(), 4);
+  return m;
+}
+
+bool IpAddress::loopback() const {
+  IpAddress a = unmapped();
+  if (a.family == Family::kV4) return a.bytes[0] == 127;
+  static constexpr std::array<uint8_t, 16> kOne{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return a.family == Family::kV6 && a.bytes == kOne;
+}
+
 std::string IpAddress::to_string() const {
   char buf[INET6_ADDRSTRLEN];
   int af = family == Family::kV4 ? AF_INET : family == Family::kV6 ? AF_INET6 : -1;

@@ -28,6 +28,9 @@ struct IpAddress {
   bool valid() const { return family != Family::kNone; }
   // ::ffff:a.b.c.d as the IPv4 address a.b.c.d (a dual-stack socket reaching an IPv4 peer).
   IpAddress unmapped() const;
+  // The 16 bytes the kernel's maps key addresses by: IPv4 as ::ffff:a.b.c.d.
+  std::array<uint8_t, 16> mapped() const;
+  bool loopback() const;  // 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104
   std::string to_string() const;  // empty when !valid()
 
   bool operator==(const IpAddress&) const = default;

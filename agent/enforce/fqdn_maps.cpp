@@ -14,12 +14,8 @@ namespace {
 
 ztai_dns_resolver_key resolver_key(const dns::DnsServer& r) {
   ztai_dns_resolver_key k{};
-  if (r.address.family == IpAddress::Family::kV4) {
-    k.addr[10] = k.addr[11] = 0xff;
-    std::memcpy(&k.addr[12], r.address.bytes.data(), 4);
-  } else {
-    std::memcpy(k.addr, r.address.bytes.data(), 16);
-  }
+  std::array<uint8_t, 16> addr = r.address.mapped();
+  std::memcpy(k.addr, addr.data(), 16);
   k.port = r.port;
   return k;
 }
@@ -98,15 +94,7 @@ Result<size_t> FqdnMaps::allowed_count() const {
 }
 
 Result<std::array<uint64_t, ZTAI_FQDN_COUNTERS>> FqdnMaps::counters() const {
-  int ncpus = libbpf_num_possible_cpus();
-  if (ncpus <= 0) return make_error(ErrorCode::kKernel, "cannot count the possible CPUs");
-  std::array<uint64_t, ZTAI_FQDN_COUNTERS> out{};
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
-  for (uint32_t i = 0; i < ZTAI_FQDN_COUNTERS; i++) {
-    if (bpf_map_lookup_elem(fds_.counters, &i, per_cpu.data()) != 0) return bpf_map_error("reading the fqdn counters");
-    for (uint64_t v : per_cpu) out[i] += v;
-  }
-  return out;
+  return bpf_percpu_counters<ZTAI_FQDN_COUNTERS>(fds_.counters, "reading the fqdn counters");
 }
 
 }  // namespace ztai::enforce

@@ -49,9 +49,12 @@ PolicyStatus assess_policy(const policy::WorkloadPolicy& p, const EnforceEnviron
     if (!env.segmented) {
       partial("ingress rules (segmentation) are not enforced: the kernel lacks cgroup_sock (post_bind, sock_release)");
     } else {
-      partial("ingress rules are enforced for callers in the receiver's network namespace on this node (loopback, "
-              "host network); callers in other network namespaces (pods, containers) or on other nodes are not "
-              "checked: no pod address map is built");
+      if (!env.namespaces) {
+        partial("ingress rules are enforced only for callers in the receiver's network namespace (loopback, host "
+                "network): the addresses of this node's network namespaces are not listed");
+      }
+      partial("ingress rules are enforced at the callers' connect on this node: callers on other hosts are not "
+              "checked");
     }
   }
   if (!env.inherit) partial("cgroups made after the policy load are covered only at the next reload");

@@ -38,6 +38,10 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   self->attachment_ = std::move(*att);
   self->env_.attached = true;
   self->env_.segmented = self->attachment_->segmented() && fds.ingress >= 0;
+  SegmentMapFds seg{programs.map_fd("ztai_local_addrs"), programs.map_fd("ztai_netns_known"),
+                    programs.map_fd("ztai_netns_pending"), programs.map_fd("ztai_segment_counters")};
+  if (self->env_.segmented && seg.valid()) self->segment_ = std::make_unique<SegmentNamespaces>(seg);
+  self->env_.namespaces = self->segment_ != nullptr;
   log::info("network enforcement attached at {}", s.root_cgroup);
   FqdnMapFds fqdn{programs.map_fd("ztai_fqdn_names"), programs.map_fd("ztai_fqdn_sets"),
                   programs.map_fd("ztai_fqdn_allowed"), programs.map_fd("ztai_dns_resolvers"),
@@ -55,6 +59,7 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   int cut = programs.family_loaded("quarantine_cut") ? programs.program_fd("quarantine_cut") : -1;
   self->quarantine_ = std::make_unique<Quarantine>(EgressMaps(fds), cut, s.cgroup_mount, pods);
   if (Status st = self->resolve_and_apply(true); !st) return st.error();
+  self->scan_namespaces();
 
   self->reloads_ = &metrics.counter("ztai_policy_reloads_total", "Policy loads (start-up, file changes, SIGHUP)");
   self->reload_errors_ =
@@ -76,6 +81,26 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
       }
       out.push_back({"ztai_fqdn_addresses_allowed_total", "Addresses allowed (or refreshed) by DNS answers",
                      MetricKind::kCounter, {}, static_cast<double>((*c)[ZTAI_FQDN_ALLOWED])});
+    });
+  }
+  if (self->segment_) {
+    metrics.add_collector([raw](std::vector<MetricSample>& out) {
+      const SegmentNamespaces& seg = *raw->segment_;
+      out.push_back({"ztai_segment_namespaces", "Network namespaces of this node whose addresses segmentation knows",
+                     MetricKind::kGauge, {}, static_cast<double>(seg.namespaces())});
+      out.push_back({"ztai_segment_addresses", "Addresses of this node's network namespaces listed for segmentation",
+                     MetricKind::kGauge, {}, static_cast<double>(seg.addresses())});
+      auto c = seg.counters();
+      if (!c) return;
+      static constexpr std::pair<int, const char*> kEvents[] = {{ZTAI_SEGMENT_ENDPOINTS_FULL, "endpoints_full"},
+                                                                {ZTAI_SEGMENT_SHARED_ADDR, "shared_address"},
+                                                                {ZTAI_SEGMENT_PENDING_FULL, "pending_full"}};
+      for (const auto& [index, event] : kEvents) {
+        out.push_back({"ztai_segment_unchecked_total",
+                       "What segmentation could not check: binds not listed (endpoint map full), connects to an "
+                       "address several namespaces hold, binds in unread namespaces not noted (read at the next scan)",
+                       MetricKind::kCounter, {{"event", event}}, static_cast<double>((*c)[index])});
+      }
     });
   }
   metrics.add_collector([raw](std::vector<MetricSample>& out) {
@@ -209,6 +234,30 @@ void PolicyService::tick(uint64_t now_boot_ns, bool force_reload) {
   }
   if (Status st = resolve_and_apply(reload); !st) {
     log::error("applying the network policies failed, the previous generation stays in force: {}", st.error().message());
+  }
+  scan_namespaces();
+}
+
+bool PolicyService::segmenting() const {
+  return segment_ && std::any_of(policies_.begin(), policies_.end(), [](const policy::WorkloadPolicy& p) {
+           return p.ingress.present && p.ingress.default_action == policy::DefaultAction::kDeny;
+         });
+}
+
+void PolicyService::poll() {
+  if (segmenting()) segment_->learn_pending();
+}
+
+void PolicyService::scan_namespaces() {
+  if (!segmenting()) return;
+  auto scan = segment_->scan();
+  if (!scan) {
+    log::error("segmentation: the addresses of this node's network namespaces could not be written: {}",
+               scan.error().message());
+    return;
+  }
+  if (scan->failed) {
+    log::debug("segmentation: {} network namespaces could not be read (first: {})", scan->failed, scan->first_error);
   }
 }
 

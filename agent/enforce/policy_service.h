@@ -16,6 +16,7 @@
 #include "agent/enforce/network_enforcer.h"
 #include "agent/enforce/process_enforcer.h"
 #include "agent/enforce/quarantine.h"
+#include "agent/enforce/segment_namespaces.h"
 #include "agent/events/policy_payloads.h"
 #include "agent/identity/pod_store.h"
 #include "agent/kernel/bpf_programs.h"
@@ -41,8 +42,11 @@ class PolicyService {
   static Result<std::unique_ptr<PolicyService>> start(PolicyServiceSettings settings, const BpfPrograms& programs,
                                                       const PodStore* pods, MetricsRegistry& metrics);
 
-  // From the reader loop: reloads changed files (or all, when force), re-resolves workloads.
+  // From the reader loop: reloads changed files (or all, when force), re-resolves workloads, reads
+  // the node's network namespaces again.
   void tick(uint64_t now_boot_ns, bool force_reload);
+  // From the reader loop, every round: reads the network namespaces binds were just noted in.
+  void poll();
   // Fills the policy, rule and mode names of a denial record.
   void name(NetDenialPayload& d) const;
   void name(GuardDenialPayload& d) const { process_->name(d); }
@@ -60,6 +64,9 @@ class PolicyService {
   Status load_files();
   Status resolve_and_apply(bool log_status);
   std::string files_signature() const;
+  // Some policy filters ingress, and the namespace addresses can be listed.
+  bool segmenting() const;
+  void scan_namespaces();
   // The trusted resolvers into the kernel when they changed (resolv.conf is re-read).
   void update_resolvers();
 
@@ -69,6 +76,7 @@ class PolicyService {
   const PodStore* pods_;
   std::unique_ptr<CgroupAttachment> attachment_;
   std::unique_ptr<Quarantine> quarantine_;
+  std::unique_ptr<SegmentNamespaces> segment_;
   EnforceEnvironment env_;
   std::vector<policy::WorkloadPolicy> policies_;
   std::string signature_;

@@ -1,7 +1,5 @@
 #include "agent/enforce/quarantine.h"
 
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,12 +7,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 
 #include "agent/identity/procfs.h"
+#include "agent/kernel/network_namespace.h"
 
 namespace ztai::enforce {
 namespace {
@@ -301,18 +299,11 @@ Result<size_t> Quarantine::cut(const std::vector<const policy::CgroupFacts*>& cg
     if (pid == 0) {
       n = run_cut(cut_program_);
     } else {
-      // setns on a thread of its own: the agent's other threads stay in the host namespace.
-      std::thread t([&, pid = pid] {
-        int fd = open(fmt::format("/proc/{}/ns/net", pid).c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-          n = make_error(ErrorCode::kKernel, "entering the network namespace of pid {} failed: {}", pid, strerror(errno));
-          if (fd >= 0) close(fd);
-          return;
-        }
-        close(fd);
+      Status st = run_in_network_namespace(fmt::format("/proc/{}/ns/net", pid), [&] {
         n = run_cut(cut_program_);
+        return n ? Status() : n.error();
       });
-      t.join();
+      if (!st) return st.error();
     }
     if (!n) return n.error();
     total += *n;

@@ -1,10 +1,13 @@
 // Small helpers for the agent's writers of BPF maps: an error naming the failed operation with
-// errno, and the keys of a hash or trie map.
+// errno, the keys of a hash or trie map, and the counters of a per-CPU array summed.
 #pragma once
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -31,6 +34,20 @@ Result<std::vector<Key>> bpf_map_keys(int fd, const char* what) {
   }
   if (errno != ENOENT) return bpf_map_error(what);
   return keys;
+}
+
+// Entries 0..N-1 of a per-CPU array of u64 counters, each summed over the CPUs.
+template <size_t N>
+Result<std::array<uint64_t, N>> bpf_percpu_counters(int fd, const char* what) {
+  int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return make_error(ErrorCode::kKernel, "cannot count the possible CPUs");
+  std::array<uint64_t, N> out{};
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
+  for (uint32_t i = 0; i < N; i++) {
+    if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0) return bpf_map_error(what);
+    for (uint64_t v : per_cpu) out[i] += v;
+  }
+  return out;
 }
 
 }  // namespace ztai

@@ -368,6 +368,7 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
       reloader.request();
     }
     if (policies) {
+      policies->poll();
       // Protected-file denials come from the file guard's thread; they join the events here.
       uint64_t dropped = 0;
       for (const Event& e : policies->take_file_denials(dropped)) processor.on_event(e);

@@ -15,7 +15,7 @@
 
 /* Map layouts below; bumped on any change. Pinned maps live under a directory named after it, so
  * a new agent never adopts maps of another layout. */
-#define ZTAI_POLICY_ABI_VERSION 1
+#define ZTAI_POLICY_ABI_VERSION 2
 
 #define ZTAI_POLICY_MAX_CGROUPS 65536
 #define ZTAI_POLICY_MAX_EGRESS_PREFIXES 131072 /* both generations */
@@ -137,6 +137,33 @@ struct ztai_endpoint {
 	__u64 cookie;    /* socket cookie: only the socket that bound it removes the entry */
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_endpoint) == 16, "ztai_endpoint layout");
+
+/* A connect to another network namespace on this node (pod to pod, container to container over a
+ * bridge or veth) names an address, not a namespace. The agent lists the addresses of every network
+ * namespace on the node in ztai_local_addrs (key: 16 bytes, IPv4 mapped; value: the namespace's
+ * cookie, or ZTAI_LOCAL_ADDR_SHARED when several namespaces hold it, so none can be told apart).
+ * Loopback and link-local addresses are not listed: they never leave their namespace or link.
+ * A bind in a namespace the agent has not read yet is noted in ztai_netns_pending (cookie ->
+ * struct ztai_netns_binder) so the agent reads that namespace at once instead of at its next scan;
+ * ztai_netns_known holds the cookies it has read. */
+#define ZTAI_POLICY_MAX_LOCAL_ADDRS 65536
+#define ZTAI_POLICY_MAX_NETNS 8192
+#define ZTAI_POLICY_MAX_NETNS_PENDING 1024
+#define ZTAI_LOCAL_ADDR_SHARED 0 /* never a namespace cookie: cookies start at 1 */
+
+struct ztai_netns_binder {
+	__u32 tgid; /* the process and thread that bound: /proc/<tgid>/task/<tid>/ns/net names the namespace */
+	__u32 tid;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_netns_binder) == 8, "ztai_netns_binder layout");
+
+/* Counters of ztai_segment_counters (a per-CPU array). */
+enum ztai_segment_counter {
+	ZTAI_SEGMENT_ENDPOINTS_FULL = 0, /* binds not listed: ztai_endpoints was full (those listeners are not segmented) */
+	ZTAI_SEGMENT_SHARED_ADDR = 1,    /* connects to an address several namespaces hold: not checked */
+	ZTAI_SEGMENT_PENDING_FULL = 2,   /* binds in unread namespaces not noted: the agent reads them at its next scan */
+	ZTAI_SEGMENT_COUNTERS = 3,
+};
 
 /* Key of ztai_ingress_allow: which callers a receiving policy lets in; the value is a
  * struct ztai_egress_value whose ranges carry the ingress.allow index as rule. */

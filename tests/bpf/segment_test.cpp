@@ -2,7 +2,9 @@
 // server workload whose policy has ingress.default: deny is reachable on loopback from the
 // workload its from.workload names, on the allowed port only, and not from another workload
 // (EPERM and a denial record naming the receiving policy), over IPv4, IPv6 and wildcard binds;
-// audit mode reports without denying; the endpoint goes when the server's sockets close.
+// audit mode reports without denying; the endpoint goes when the server's sockets close. The same
+// holds between network namespaces (pods on one node), linked by a veth pair the test creates:
+// the agent lists each namespace's addresses, read as soon as a bind is noted in it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -22,14 +24,17 @@
 #include "agent/policy/policy_parser.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
+#include "agent/enforce/segment_namespaces.h"
 #include "tests/support/loopback.h"
 #include "tests/support/test_cgroup.h"
+#include "tests/support/test_netns.h"
 
 namespace ztai {
 namespace {
 
 using testing::EventCollector;
 using testing::TestCgroup;
+using testing::TestNetns;
 
 // Ports the server child bound (0: that bind failed).
 struct ServerPorts {
@@ -65,6 +70,10 @@ class SegmentTest : public ::testing::Test {
     attachment_ = std::move(*att);
     ASSERT_TRUE(attachment_->segmented());
     enforcer_.emplace(enforce::EgressMaps(fds));
+    enforce::SegmentMapFds seg{p.map_fd("ztai_local_addrs"), p.map_fd("ztai_netns_known"),
+                               p.map_fd("ztai_netns_pending"), p.map_fd("ztai_segment_counters")};
+    ASSERT_TRUE(seg.valid());
+    namespaces_.emplace(seg);
   }
 
   void TearDown() override {
@@ -74,9 +83,9 @@ class SegmentTest : public ::testing::Test {
     }
   }
 
-  // The server workload: binds, reports its ports through a pipe, and holds the sockets until
-  // stop_server().
-  void start_server() {
+  // The server workload: binds (to ip4/ip6, and the wildcards), reports its ports through a pipe,
+  // and holds the sockets until stop_server(). In ns, when given.
+  void start_server(const TestNetns* ns = nullptr, const char* ip4 = "127.0.0.1", const char* ip6 = "::1") {
     int ports_pipe[2], hold_pipe[2];
     ASSERT_EQ(pipe(ports_pipe), 0);
     ASSERT_EQ(pipe(hold_pipe), 0);
@@ -84,8 +93,9 @@ class SegmentTest : public ::testing::Test {
         [&] {
           close(ports_pipe[0]);
           close(hold_pipe[1]);
-          testing::LoopbackListener l1(AF_INET, SOCK_STREAM, "127.0.0.1"), l2(AF_INET, SOCK_STREAM, "127.0.0.1");
-          testing::LoopbackListener l3(AF_INET6, SOCK_STREAM, "::1"), l4(AF_INET, SOCK_STREAM, "0.0.0.0");
+          if (ns && !ns->enter()) return 1;
+          testing::LoopbackListener l1(AF_INET, SOCK_STREAM, ip4), l2(AF_INET, SOCK_STREAM, ip4);
+          testing::LoopbackListener l3(AF_INET6, SOCK_STREAM, ip6), l4(AF_INET, SOCK_STREAM, "0.0.0.0");
           testing::LoopbackListener l5(AF_INET6, SOCK_STREAM, "::");
           ServerPorts p{l1.port, l2.port, l3.port, l4.port, l5.port};
           if (write(ports_pipe[1], &p, sizeof(p)) != sizeof(p)) return 1;
@@ -129,8 +139,9 @@ class SegmentTest : public ::testing::Test {
     ASSERT_TRUE(st) << st.error().message();
   }
 
-  int reach_from(const std::string& child, int family, const char* ip, uint16_t port) {
-    last_child_ = cgroup_->fork_into([&] { return testing::reach(family, SOCK_STREAM, ip, port); }, child);
+  int reach_from(const std::string& child, int family, const char* ip, uint16_t port, const TestNetns* ns = nullptr) {
+    last_child_ = cgroup_->fork_into(
+        [&] { return ns && !ns->enter() ? -1 : testing::reach(family, SOCK_STREAM, ip, port); }, child);
     int status = TestCgroup::wait(last_child_);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
@@ -159,10 +170,21 @@ class SegmentTest : public ::testing::Test {
     return n;
   }
 
+  // The namespace ztai_local_addrs lists an address in (0: several), or nullopt.
+  std::optional<uint64_t> listed_netns(const char* ip) const {
+    std::array<uint8_t, 16> key = IpAddress::parse(ip)->mapped();
+    uint64_t netns = 0;
+    if (bpf_map_lookup_elem(collector_->programs().map_fd("ztai_local_addrs"), key.data(), &netns) != 0) {
+      return std::nullopt;
+    }
+    return netns;
+  }
+
   std::unique_ptr<EventCollector> collector_;
   std::unique_ptr<TestCgroup> cgroup_;
   std::unique_ptr<enforce::CgroupAttachment> attachment_;
   std::optional<enforce::NetworkEnforcer> enforcer_;
+  std::optional<enforce::SegmentNamespaces> namespaces_;
   std::vector<policy::WorkloadPolicy> policies_;
   std::string mount_, relative_;
   uint64_t srv_id_ = 0;
@@ -224,6 +246,75 @@ TEST_F(SegmentTest, EndpointsGoWhenTheSocketsClose) {
   apply("enforce");
   // Nobody listens: the connect is refused by the stack, not by a stale endpoint.
   EXPECT_EQ(reach_from("b", AF_INET, "127.0.0.1", ports_.v4_allowed), ECONNREFUSED);
+}
+
+// Pods of one node: a caller in another network namespace names the listener by its address.
+TEST_F(SegmentTest, CallersInAnotherNetworkNamespaceAreChecked) {
+  auto client = TestNetns::create();
+  ASSERT_TRUE(client) << client.error().message();
+  auto server = TestNetns::create();
+  ASSERT_TRUE(server) << server.error().message();
+  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.7.1/24", "fd7a:7a74::1/64", **server, "198.18.7.2/24",
+                                       "fd7a:7a74::2/64"));
+  start_server(server->get(), "198.18.7.2", "fd7a:7a74::2");
+  apply("enforce");
+  // The server's binds noted its namespace; the agent reads it at once, before any scan.
+  EXPECT_FALSE(listed_netns("198.18.7.2"));
+  EXPECT_EQ(namespaces_->learn_pending(), 1u);
+  auto netns = listed_netns("198.18.7.2");
+  ASSERT_TRUE(netns);
+  EXPECT_NE(*netns, 0u);
+  EXPECT_EQ(listed_netns("fd7a:7a74::2"), netns);
+  EXPECT_FALSE(listed_netns("198.18.7.1")) << "the client's namespace bound nothing and was not scanned";
+
+  const TestNetns* from = client->get();
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.7.2", ports_.v4_allowed, from), 0);
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.7.2", ports_.v4_other, from), EPERM) << "a port no rule allows";
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.7.2", ports_.v4_allowed, from), EPERM);
+  auto d = denial_of(last_child_, ports_.v4_allowed);
+  ASSERT_TRUE(d) << "no denial record for the refused connect";
+  EXPECT_EQ(d->daddr.to_string(), "198.18.7.2");
+  EXPECT_EQ(enforcer_->describe(d->generation, d->policy_id, d->rule).policy, "api");
+  // Wildcard binds are reached through the namespace's addresses; IPv4 reaches a dual-stack `::`.
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.7.2", ports_.any4, from), 0);
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.7.2", ports_.any4, from), EPERM);
+  EXPECT_EQ(reach_from("a", AF_INET6, "fd7a:7a74::2", ports_.v6, from), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a74::2", ports_.v6, from), EPERM);
+  EXPECT_EQ(reach_from("a", AF_INET6, "fd7a:7a74::2", ports_.any6, from), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a74::2", ports_.any6, from), EPERM);
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.7.2", ports_.any6, from), EPERM);
+}
+
+// A scan lists the namespaces of every process, binds or not, and forgets those no process is in.
+TEST_F(SegmentTest, ScansListEveryNamespaceAndForgetTheGoneOnes) {
+  auto a = TestNetns::create();
+  ASSERT_TRUE(a) << a.error().message();
+  auto b = TestNetns::create();
+  ASSERT_TRUE(b) << b.error().message();
+  ASSERT_TRUE(testing::link_namespaces(**a, "198.18.8.1/24", "fd7a:7a75::1/64", **b, "198.18.8.2/24",
+                                       "fd7a:7a75::2/64"));
+  // The same address in two namespaces names neither (on a veth pair inside each: no dummy module).
+  for (const auto* ns : {a->get(), b->get()}) {
+    ASSERT_TRUE(ns->ip({"link", "add", "ztai2", "type", "veth", "peer", "name", "ztai3"}));
+    ASSERT_TRUE(ns->ip({"addr", "add", "198.18.9.1/32", "dev", "ztai2"}));
+    ASSERT_TRUE(ns->ip({"link", "set", "ztai2", "up"}));
+  }
+  auto scan = namespaces_->scan();
+  ASSERT_TRUE(scan) << scan.error().message();
+  EXPECT_GE(scan->read, 3u) << "the host's and the test's two";
+  auto in_a = listed_netns("198.18.8.1"), in_b = listed_netns("198.18.8.2");
+  ASSERT_TRUE(in_a && in_b);
+  EXPECT_NE(*in_a, *in_b);
+  EXPECT_EQ(listed_netns("fd7a:7a75::2"), in_b);
+  EXPECT_EQ(listed_netns("198.18.9.1"), uint64_t{ZTAI_LOCAL_ADDR_SHARED});
+  EXPECT_FALSE(listed_netns("127.0.0.1")) << "loopback never leaves its namespace";
+
+  b->reset();
+  scan = namespaces_->scan();
+  ASSERT_TRUE(scan) << scan.error().message();
+  EXPECT_GE(scan->forgotten, 1u);
+  EXPECT_FALSE(listed_netns("198.18.8.2"));
+  EXPECT_EQ(listed_netns("198.18.9.1"), in_a) << "now only one namespace holds it";
 }
 
 }  // namespace

@@ -60,7 +60,13 @@ TEST(AssessPolicy, IngressRulesSayWhichCallersAreChecked) {
   auto s = assess_policy(p, {}, 1);
   EXPECT_EQ(s.state, EnforcementState::kPartial);
   ASSERT_EQ(s.reasons.size(), 1u);
-  EXPECT_NE(s.reasons[0].find("other network namespaces"), std::string::npos) << s.reasons[0];
+  EXPECT_NE(s.reasons[0].find("other hosts are not checked"), std::string::npos) << s.reasons[0];
+  EnforceEnvironment same_namespace_only;
+  same_namespace_only.namespaces = false;
+  s = assess_policy(p, same_namespace_only, 1);
+  ASSERT_EQ(s.reasons.size(), 2u);
+  EXPECT_NE(s.reasons[0].find("only for callers in the receiver's network namespace"), std::string::npos)
+      << s.reasons[0];
   EnforceEnvironment unsegmented;
   unsegmented.segmented = false;
   s = assess_policy(p, unsegmented, 1);

@@ -1,0 +1,91 @@
+#include "tests/support/test_netns.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace ztai::testing {
+
+Result<std::unique_ptr<TestNetns>> TestNetns::create() {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return make_error(ErrorCode::kIo, "pipe: {}", strerror(errno));
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return make_error(ErrorCode::kIo, "fork: {}", strerror(errno));
+  if (pid == 0) {
+    close(ready[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char ok = getppid() == parent && unshare(CLONE_NEWNET) == 0 ? 1 : 0;
+    if (write(ready[1], &ok, 1) != 1 || !ok) _exit(1);
+    close(ready[1]);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char ok = 0;
+  ssize_t n = read(ready[0], &ok, 1);
+  close(ready[0]);
+  int fd = n == 1 && ok ? open(fmt::format("/proc/{}/ns/net", pid).c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  std::unique_ptr<TestNetns> ns(new TestNetns(pid, fd));  // the holder goes with it on any failure
+  if (fd < 0) return make_error(ErrorCode::kUnsupported, "creating a network namespace failed");
+  if (Status st = ns->ip({"link", "set", "lo", "up"}); !st) return st.error();
+  return ns;
+}
+
+TestNetns::~TestNetns() {
+  if (fd_ >= 0) close(fd_);
+  kill(holder_, SIGKILL);
+  waitpid(holder_, nullptr, 0);
+}
+
+std::string TestNetns::path() const { return fmt::format("/proc/{}/ns/net", holder_); }
+
+bool TestNetns::enter() const { return setns(fd_, CLONE_NEWNET) == 0; }
+
+Status TestNetns::ip(const std::vector<std::string>& args) const {
+  pid_t pid = fork();
+  if (pid < 0) return make_error(ErrorCode::kIo, "fork: {}", strerror(errno));
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>("ip")};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (!enter()) _exit(126);
+    execvp("ip", argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return make_error(ErrorCode::kIo, "ip {} in {} failed (status {})", fmt::join(args, " "), path(), status);
+  }
+  return {};
+}
+
+Status link_namespaces(const TestNetns& a, const std::string& a_v4, const std::string& a_v6, const TestNetns& b,
+                       const std::string& b_v4, const std::string& b_v6) {
+  // Names are per namespace, so fixed ones never clash with the host's or another test's.
+  if (Status st = a.ip({"link", "add", "ztai0", "type", "veth", "peer", "name", "ztai1", "netns",
+                        std::to_string(b.holder())});
+      !st) {
+    return st;
+  }
+  for (auto [ns, dev, v4, v6] : {std::tuple{&a, "ztai0", &a_v4, &a_v6}, std::tuple{&b, "ztai1", &b_v4, &b_v6}}) {
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"addr", "add", *v4, "dev", dev},
+          std::vector<std::string>{"-6", "addr", "add", *v6, "dev", dev, "nodad"},
+          std::vector<std::string>{"link", "set", dev, "up"}}) {
+      if (Status st = ns->ip(cmd); !st) return st;
+    }
+  }
+  return {};
+}
+
+}  // namespace ztai::testing

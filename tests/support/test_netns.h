@@ -1,0 +1,42 @@
+// Network namespaces of the test's own, linked by veth pairs, for kernel tests of traffic between
+// namespaces (pods, containers). Each is held by a child process that dies with the test (parent
+// death signal), so nothing is left behind, not even after a crash: the namespace and its links go
+// with their last process. Traffic stays inside them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/common/result.h"
+
+namespace ztai::testing {
+
+class TestNetns {
+ public:
+  // A new namespace with its loopback up.
+  static Result<std::unique_ptr<TestNetns>> create();
+  ~TestNetns();
+  TestNetns(const TestNetns&) = delete;
+  TestNetns& operator=(const TestNetns&) = delete;
+
+  pid_t holder() const { return holder_; }
+  std::string path() const;  // /proc/<holder>/ns/net
+  // Moves the calling thread into it (in a forked child: the whole child); false on failure.
+  bool enter() const;
+  // Runs `ip <args>` inside it.
+  Status ip(const std::vector<std::string>& args) const;
+
+ private:
+  TestNetns(pid_t holder, int fd) : holder_(holder), fd_(fd) {}
+  pid_t holder_;
+  int fd_;
+};
+
+// A veth pair between a and b, up, with an IPv4 and an IPv6 address (CIDR) at each end.
+Status link_namespaces(const TestNetns& a, const std::string& a_v4, const std::string& a_v6, const TestNetns& b,
+                       const std::string& b_v4, const std::string& b_v6);
+
+}  // namespace ztai::testing
