@@ -267,7 +267,7 @@ class PersistTest : public ::testing::Test {
   std::string write_config(bool persist, const std::string& api) {
     std::string path = dir_ + (persist ? "/persist.yaml" : "/transient.yaml");
     std::ofstream(path) << fmt::format(
-        "lock_file: {0}/ztai.lock\napi: {{ listen: \"{4}\" }}\nrules: {{ paths: [{0}/rules] }}\n"
+        "lock_file: {0}/ztai.lock\napi: {{ listen: \"{4}\", control_socket: {0}/control.sock }}\nrules: {{ paths: [{0}/rules] }}\n"
         "capture: {{ tls: false, go_tls: false }}\n"
         "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n  persist: {2}\n  pin_root: {3}\n",
         dir_, cgroup_->path(), persist ? "true" : "false", pins_->path, api);

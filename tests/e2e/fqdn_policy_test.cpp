@@ -66,7 +66,7 @@ TEST(FqdnPolicy, TheAgentEnforcesFqdnRulesWithTheConfiguredResolver) {
       "      - {{ name: models, fqdn: \"*.models.test\", ports: [{}], protocol: tcp }}\n",
       relative, resolver.port(), port);
   std::ofstream(dir + "/ztai.yaml") << fmt::format(
-      "lock_file: {0}/ztai.lock\napi: {{ listen: \"\" }}\nrules: {{ paths: [{0}/rules] }}\n"
+      "lock_file: {0}/ztai.lock\napi: {{ listen: \"\", control_socket: {0}/control.sock }}\nrules: {{ paths: [{0}/rules] }}\n"
       "capture: {{ tls: false, go_tls: false }}\n"
       "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n"
       "  fqdn: {{ min_ttl_seconds: 1, grace_seconds: 0, resolvers: [\"127.0.0.2:{2}\"] }}\n",
