@@ -102,6 +102,31 @@ TEST(AgentRun, EventsShowAShellCommandWithItsParentAndStopDetachesEverything) {
   for (unsigned id : left) ADD_FAILURE() << "program " << id << " is still loaded after stop";
 }
 
+// The agent's stdout is a pipe whose reader stopped reading (a log shipper that hung): once the
+// pipe is full the stdout output blocks in write(). A SIGTERM must still stop the agent, within
+// the output's stop_timeout, and what was not written is counted and logged under the output's name.
+TEST(AgentRun, StopsWhenNobodyReadsItsStdoutAndReportsWhatWasLost) {
+  ZTAI_KERNEL_PREREQ(testing::kernel_available());
+  AgentProcess agent({"run", "--events", "--config", ZTAI_SOURCE_DIR "/packaging/config/ztai.yaml"});
+  ZTAI_KERNEL_PREREQ(agent.ready() ? Status()
+                                   : make_error(ErrorCode::kKernel, "agent did not start: {}", agent.stderr_text()));
+  // Each exec is a few events of ~1 KB of JSON: far more than the 64 KiB a pipe holds.
+  for (int i = 0; i < 500; ++i) {
+    pid_t child = fork();
+    if (child == 0) {
+      execl("/bin/true", "true", nullptr);
+      _exit(127);
+    }
+    waitpid(child, nullptr, 0);
+  }
+  std::this_thread::sleep_for(1s);  // lets the agent take them from the rings into its queue
+  int status = agent.stop(/*read_stdout=*/false);
+  const std::string& log = agent.stderr_text();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << "\n" << log;
+  EXPECT_NE(log.find("output stdout: still delivering"), std::string::npos) << log;
+  EXPECT_NE(log.find("records lost"), std::string::npos) << log;
+}
+
 TEST(AgentRun, StartUpErrorsAreOneClearSentence) {
   AgentProcess agent({"run", "--config", "/nonexistent/ztai.yaml"}, 5s);
   EXPECT_FALSE(agent.ready());

@@ -70,7 +70,7 @@ std::optional<std::string> AgentProcess::next_line(std::chrono::steady_clock::ti
   }
 }
 
-int AgentProcess::stop() {
+int AgentProcess::stop(bool read_stdout) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int status = 0;
@@ -84,7 +84,7 @@ int AgentProcess::stop() {
       pid_ = -1;
       return status;
     }
-    for (pollfd p{out_fd_, POLLIN, 0}; poll(&p, 1, 0) > 0 && read_some(out_fd_, out_buf_, 0);) {
+    for (pollfd p{out_fd_, POLLIN, 0}; read_stdout && poll(&p, 1, 0) > 0 && read_some(out_fd_, out_buf_, 0);) {
     }
     read_some(err_fd_, err_buf_, 100);
   }

@@ -23,8 +23,9 @@ class AgentProcess {
   pid_t pid() const { return pid_; }
   // Next stdout line, or nullopt at the deadline.
   std::optional<std::string> next_line(std::chrono::steady_clock::time_point deadline);
-  // Sends SIGTERM and returns the exit status (as waitpid reports it).
-  int stop();
+  // Sends SIGTERM and returns the exit status (as waitpid reports it); SIGKILL after 60 s.
+  // read_stdout false leaves the agent's stdout pipe unread, as a consumer that stopped reading.
+  int stop(bool read_stdout = true);
   // SIGKILL, as a crash: the agent cleans nothing up. Returns once it is reaped.
   void kill_now();
   const std::string& stderr_text();
