@@ -20,7 +20,7 @@ for i in $(seq 1 "$runs"); do
   "$bin" run --config "$config" >/dev/null 2>"$dir/err" &
   pid=$!
   for _ in $(seq 1 600); do
-    grep -q 'running:' "$dir/err" && break
+    grep -q 'running: [0-9]* programs attached' "$dir/err" && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/err" >&2; exit 1; }
     sleep 0.1
   done
