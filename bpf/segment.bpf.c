@@ -4,7 +4,8 @@
  * binder's cgroup; a connect or unconnected send to a listed endpoint whose owner's policy has
  * ingress.default: deny goes through only when the caller's policy is allowed on that port.
  * A destination in another network namespace of this node is found through the addresses the agent
- * lists per namespace (ztai_local_addrs), so pods and containers of one node are segmented too.
+ * lists per namespace (ztai_local_addrs), so pods and containers of one node are segmented too; a
+ * pod of another node is found by its address in ztai_remote_pods (Kubernetes).
  * Denials are ZTAI_EVENT_POLICY_DENIAL records naming the receiving policy (bpf/abi/policy.h).
  * Its maps are enforcement state, pinned with the policy maps under enforcement.persist. */
 #include "vmlinux.h"
@@ -65,6 +66,14 @@ struct {
 	__type(value, struct ztai_netns_binder);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ztai_netns_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZTAI_POLICY_MAX_REMOTE_PODS);
+	__type(key, struct ztai_remote_pod_key);
+	__type(value, struct ztai_policy_cgroup);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ztai_remote_pods SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -146,14 +155,17 @@ static __always_inline bool segment__loopback(const __u32 w[4])
 }
 
 /* The network namespace a destination lives in: the caller's for loopback, else the one whose
- * interface holds the address (0 when none on this node does). */
-static __always_inline __u64 segment__netns_of(const __u32 w[4], __u64 caller_netns)
+ * interface holds the address; 0 when none on this node does (*local false) or when several do. */
+static __always_inline __u64 segment__netns_of(const __u32 w[4], __u64 caller_netns, bool *local)
 {
+	*local = true;
 	if (segment__loopback(w))
 		return caller_netns;
 	__u64 *netns = bpf_map_lookup_elem(&ztai_local_addrs, w);
-	if (!netns)
+	if (!netns) {
+		*local = false;
 		return 0;
+	}
 	if (*netns == ZTAI_LOCAL_ADDR_SHARED)
 		segment__count(ZTAI_SEGMENT_SHARED_ADDR);
 	return *netns;
@@ -161,14 +173,15 @@ static __always_inline __u64 segment__netns_of(const __u32 w[4], __u64 caller_ne
 
 /* The endpoint a connect reaches: a socket bound to that address in the caller's namespace, else,
  * in the namespace that holds the address, one bound to it or a wildcard bind of the family (IPv4
- * also reaches a dual-stack `::` listener). */
-static __always_inline struct ztai_endpoint *segment__find(struct ztai_endpoint_key *key, __u32 w[4])
+ * also reaches a dual-stack `::` listener). *local says whether the address is on this node. */
+static __always_inline struct ztai_endpoint *segment__find(struct ztai_endpoint_key *key, __u32 w[4], bool *local)
 {
 	struct ztai_endpoint *ep = bpf_map_lookup_elem(&ztai_endpoints, key);
 
+	*local = true;
 	if (ep)
 		return ep;
-	__u64 netns = segment__netns_of(w, key->netns);
+	__u64 netns = segment__netns_of(w, key->netns, local);
 	if (!netns)
 		return NULL;
 	if (netns != key->netns) {
@@ -190,6 +203,30 @@ static __always_inline struct ztai_endpoint *segment__find(struct ztai_endpoint_
 	return bpf_map_lookup_elem(&ztai_endpoints, key);
 }
 
+/* The policy of the workload a connect reaches, when it filters ingress: the owner of a listener
+ * of this node, or a pod of another node. NULL: nothing to check. */
+static __always_inline struct ztai_policy_cgroup *segment__receiver(struct ztai_endpoint_key *key, __u32 w[4],
+								     __u64 caller, __u32 generation)
+{
+	bool local;
+	struct ztai_endpoint *ep = segment__find(key, w, &local);
+	struct ztai_policy_cgroup *owner = NULL;
+
+	if (ep) {
+		/* A workload always reaches its own listeners. */
+		if (ep->cgroup_id == caller)
+			return NULL;
+		owner = policy__of_cgroup(ep->cgroup_id, generation);
+	} else if (!local) {
+		struct ztai_remote_pod_key rkey = {.generation = generation};
+		__builtin_memcpy(rkey.addr, w, 16);
+		owner = bpf_map_lookup_elem(&ztai_remote_pods, &rkey);
+	}
+	if (!owner || !(owner->flags & ZTAI_POLICY_INGRESS))
+		return NULL;
+	return owner;
+}
+
 static __always_inline int segment__decide(struct bpf_sock_addr *ctx, __u32 w[4], __u8 hook)
 {
 	__u16 port = bpf_ntohs(ctx->user_port);
@@ -199,16 +236,10 @@ static __always_inline int segment__decide(struct bpf_sock_addr *ctx, __u32 w[4]
 
 	__builtin_memcpy(daddr, w, 16);
 	__builtin_memcpy(key.addr, w, 16);
-	struct ztai_endpoint *ep = segment__find(&key, w);
-	if (!ep)
-		return 1;
 	__u64 caller = bpf_get_current_cgroup_id();
-	/* A workload always reaches its own listeners. */
-	if (ep->cgroup_id == caller)
-		return 1;
 	__u32 generation = policy__generation();
-	struct ztai_policy_cgroup *owner = policy__of_cgroup(ep->cgroup_id, generation);
-	if (!owner || !(owner->flags & ZTAI_POLICY_INGRESS))
+	struct ztai_policy_cgroup *owner = segment__receiver(&key, w, caller, generation);
+	if (!owner)
 		return 1;
 	struct ztai_policy_cgroup *from = policy__of_cgroup(caller, generation);
 	if (from) {

@@ -26,7 +26,7 @@ EgressProgramFds egress_program_fds(const BpfPrograms& programs) {
 EgressMapFds egress_map_fds(const BpfPrograms& programs) {
   return {programs.map_fd("ztai_policy_state"), programs.map_fd("ztai_policy_cgroups"),
           programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine"),
-          programs.map_fd("ztai_ingress_allow")};
+          programs.map_fd("ztai_ingress_allow"), programs.map_fd("ztai_remote_pods")};
 }
 
 FqdnMapFds fqdn_map_fds(const BpfPrograms& programs) {

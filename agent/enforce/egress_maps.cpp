@@ -1,5 +1,7 @@
 #include "agent/enforce/egress_maps.h"
 
+#include <cstring>
+
 #include <bpf/bpf.h>
 
 #include "agent/kernel/map_keys.h"
@@ -43,6 +45,17 @@ Status EgressMaps::put_ingress(const ztai_ingress_key& key, const ztai_egress_va
   return {};
 }
 
+Status EgressMaps::put_remote_pod(const std::array<uint8_t, 16>& address, uint32_t generation,
+                                  const ztai_policy_cgroup& value) {
+  ztai_remote_pod_key key{};
+  std::memcpy(key.addr, address.data(), 16);
+  key.generation = generation & 1;
+  if (bpf_map_update_elem(fds_.remote_pods, &key, &value, BPF_ANY) != 0) {
+    return bpf_map_error("writing a pod of another node (ztai_remote_pods full?)");
+  }
+  return {};
+}
+
 Status EgressMaps::clear_generation(uint32_t generation) {
   auto cgroups = bpf_map_keys<ztai_policy_cgroup_key>(fds_.cgroups, "listing a policy map");
   if (!cgroups) return cgroups.error();
@@ -53,6 +66,13 @@ Status EgressMaps::clear_generation(uint32_t generation) {
   if (!prefixes) return prefixes.error();
   for (const auto& k : *prefixes) {
     if ((k.policy_slot & 1) == (generation & 1)) bpf_map_delete_elem(fds_.prefixes, &k);
+  }
+  if (fds_.remote_pods >= 0) {
+    auto pods = bpf_map_keys<ztai_remote_pod_key>(fds_.remote_pods, "listing a policy map");
+    if (!pods) return pods.error();
+    for (const auto& k : *pods) {
+      if (k.generation == (generation & 1)) bpf_map_delete_elem(fds_.remote_pods, &k);
+    }
   }
   if (fds_.ingress < 0) return {};
   auto ingress = bpf_map_keys<ztai_ingress_key>(fds_.ingress, "listing a policy map");

@@ -2,6 +2,7 @@
 // with them. Holds file descriptors it does not own (the BPF object or the pinned maps own them).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct EgressMapFds {
   int prefixes = -1;    // ztai_egress_prefixes
   int quarantine = -1;  // ztai_quarantine
   int ingress = -1;     // ztai_ingress_allow; -1 when segmentation is not loaded
+  int remote_pods = -1; // ztai_remote_pods; -1 when segmentation is not loaded
   bool valid() const { return state >= 0 && cgroups >= 0 && prefixes >= 0 && quarantine >= 0; }
 };
 
@@ -30,6 +32,8 @@ class EgressMaps {
   Status put_cgroup(uint64_t cgroup_id, uint32_t generation, const ztai_policy_cgroup& value);
   Status put_prefix(const ztai_egress_key& key, const ztai_egress_value& value);
   Status put_ingress(const ztai_ingress_key& key, const ztai_egress_value& value);
+  // A pod of another node (address IPv4 mapped) and the policy that selects it.
+  Status put_remote_pod(const std::array<uint8_t, 16>& address, uint32_t generation, const ztai_policy_cgroup& value);
   // Every entry of a slot, those the kernel copied to new cgroups included.
   Status clear_generation(uint32_t generation);
   // cgroup ids with an entry in a slot.

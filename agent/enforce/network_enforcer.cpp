@@ -109,13 +109,21 @@ Result<std::vector<PolicyStatus>> NetworkEnforcer::apply(const std::vector<polic
       if (auto st = maps_.put_ingress({id << 1 | next, e.from_policy}, value_of(e.ranges)); !st) return fail(st.error());
     }
   }
-  for (const auto& [cgroup, index] : targets.by_cgroup) {
+  auto entry = [&](size_t index) {
     const policy::WorkloadPolicy& p = policies[index];
     ztai_policy_cgroup v{static_cast<uint32_t>(index + 1), 0};
     if (p.mode == policy::Mode::kAudit) v.flags |= ZTAI_POLICY_AUDIT;
     if (p.egress.present && p.egress.default_action == policy::DefaultAction::kDeny) v.flags |= ZTAI_POLICY_EGRESS;
     if (p.ingress.present && p.ingress.default_action == policy::DefaultAction::kDeny) v.flags |= ZTAI_POLICY_INGRESS;
-    if (auto st = maps_.put_cgroup(cgroup, next, v); !st) return fail(st.error());
+    return v;
+  };
+  for (const auto& [cgroup, index] : targets.by_cgroup) {
+    if (auto st = maps_.put_cgroup(cgroup, next, entry(index)); !st) return fail(st.error());
+  }
+  if (maps_.fds().remote_pods >= 0) {
+    for (const auto& [address, index] : targets.remote_pods) {
+      if (auto st = maps_.put_remote_pod(address, next, entry(index)); !st) return fail(st.error());
+    }
   }
   auto loaded = std::make_shared<Loaded>();
   loaded->policies = policies;

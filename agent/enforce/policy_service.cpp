@@ -16,9 +16,7 @@ namespace ztai::enforce {
 Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSettings settings,
                                                             const BpfPrograms& programs, const PodStore* pods,
                                                             MetricsRegistry& metrics) {
-  EgressMapFds fds{programs.map_fd("ztai_policy_state"), programs.map_fd("ztai_policy_cgroups"),
-                   programs.map_fd("ztai_egress_prefixes"), programs.map_fd("ztai_quarantine"),
-                   programs.map_fd("ztai_ingress_allow")};
+  EgressMapFds fds = egress_map_fds(programs);
   if (!fds.valid()) return make_error(ErrorCode::kKernel, "the network policy maps are missing from the BPF object");
   std::unique_ptr<PolicyService> self(new PolicyService(std::move(settings), EgressMaps(fds), pods));
   PolicyServiceSettings& s = self->settings_;
@@ -38,8 +36,7 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   self->attachment_ = std::move(*att);
   self->env_.attached = true;
   self->env_.segmented = self->attachment_->segmented() && fds.ingress >= 0;
-  SegmentMapFds seg{programs.map_fd("ztai_local_addrs"), programs.map_fd("ztai_netns_known"),
-                    programs.map_fd("ztai_netns_pending"), programs.map_fd("ztai_segment_counters")};
+  SegmentMapFds seg = segment_map_fds(programs);
   if (self->env_.segmented && seg.valid()) self->segment_ = std::make_unique<SegmentNamespaces>(seg);
   self->env_.namespaces = self->segment_ != nullptr;
   log::info("network enforcement attached at {}", s.root_cgroup);

@@ -14,6 +14,11 @@
 
 namespace ztai::enforce {
 
+SegmentMapFds segment_map_fds(const BpfPrograms& programs) {
+  return {programs.map_fd("ztai_local_addrs"), programs.map_fd("ztai_netns_known"),
+          programs.map_fd("ztai_netns_pending"), programs.map_fd("ztai_segment_counters")};
+}
+
 size_t SegmentNamespaces::learn_pending() {
   uint64_t netns = 0;
   if (bpf_map_get_next_key(fds_.netns_pending, nullptr, &netns) != 0) return 0;

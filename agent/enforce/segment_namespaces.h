@@ -12,6 +12,7 @@
 
 #include "agent/common/result.h"
 #include "agent/enforce/local_address_book.h"
+#include "agent/kernel/bpf_programs.h"
 #include "agent/kernel/network_namespace.h"
 #include "bpf/abi/policy.h"
 
@@ -24,6 +25,8 @@ struct SegmentMapFds {
   int counters = -1;       // ztai_segment_counters
   bool valid() const { return local_addrs >= 0 && netns_known >= 0 && netns_pending >= 0 && counters >= 0; }
 };
+
+SegmentMapFds segment_map_fds(const BpfPrograms& programs);
 
 struct NamespaceScan {
   size_t read = 0;       // namespaces read

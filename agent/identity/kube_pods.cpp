@@ -76,6 +76,15 @@ Result<PodInfo> pod_from_json(const json& pod) {
   if (p.service_account.empty()) p.service_account = str(spec, "serviceAccount");
   const json& status = child(pod, "status");
   p.qos = str(status, "qosClass");
+  if (auto host = spec.find("hostNetwork"); host != spec.end() && host->is_boolean()) p.host_network = host->get<bool>();
+  if (auto ips = status.find("podIPs"); ips != status.end() && ips->is_array()) {
+    for (const json& entry : *ips) {
+      if (auto ip = IpAddress::parse(str(entry, "ip"))) p.ips.push_back(*ip);
+    }
+  }
+  if (p.ips.empty()) {
+    if (auto ip = IpAddress::parse(str(status, "podIP"))) p.ips.push_back(*ip);
+  }
   for (const char* key : {"containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"}) {
     read_statuses(status, key, p);
   }

@@ -39,6 +39,14 @@ std::shared_ptr<const PodInfo> PodStore::find(std::string_view uid) const {
   return it == pods_.end() ? nullptr : it->second;
 }
 
+std::vector<std::shared_ptr<const PodInfo>> PodStore::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const PodInfo>> out;
+  out.reserve(pods_.size());
+  for (const auto& [uid, pod] : pods_) out.push_back(pod);
+  return out;
+}
+
 size_t PodStore::size() const {
   std::lock_guard lock(mutex_);
   return pods_.size();

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/common/ip_address.h"
+
 namespace ztai {
 
 struct PodContainer {
@@ -33,6 +35,8 @@ struct PodInfo {
   std::string owner_kind;
   std::string owner_name;
   std::vector<PodContainer> containers;  // regular, init and ephemeral containers with an id
+  std::vector<IpAddress> ips;            // status.podIPs (status.podIP when that is missing)
+  bool host_network = false;             // spec.hostNetwork: its IPs are its node's
 
   const PodContainer* container(std::string_view id) const;
 };
@@ -50,6 +54,7 @@ class PodStore {
   void upsert(PodInfo pod);
   void remove(std::string_view uid);
   std::shared_ptr<const PodInfo> find(std::string_view uid) const;
+  std::vector<std::shared_ptr<const PodInfo>> all() const;
   size_t size() const;
 
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }

@@ -4,11 +4,10 @@
 
 namespace ztai {
 
-// The pods of this node, as the PodStore wants them.
+// The pods of this node (or of the cluster), as the PodStore wants them.
 class PodWatcher::Pods : public KubeCollection {
  public:
-  Pods(PodStore& store, MetricsRegistry& metrics)
-      : store_(store), pods_(metrics.gauge("ztai_k8s_pods", "Pods of this node known from the API server")) {}
+  Pods(PodStore& store, Gauge& count) : store_(store), pods_(count) {}
 
   size_t replace_all(const std::vector<nlohmann::json>& items) override {
     std::vector<PodInfo> pods;
@@ -51,14 +50,18 @@ class PodWatcher::Pods : public KubeCollection {
 };
 
 PodWatcher::PodWatcher(PodWatcherSettings settings, PodStore& store, MetricsRegistry& metrics)
-    : pods_(std::make_unique<Pods>(store, metrics)) {
+    : pods_(std::make_unique<Pods>(
+          store, settings.node_name.empty()
+                     ? metrics.gauge("ztai_k8s_cluster_pods", "Pods of the cluster known from the API server")
+                     : metrics.gauge("ztai_k8s_pods", "Pods of this node known from the API server"))) {
   KubeWatchSettings w;
   w.api = std::move(settings.api);
   w.path = "/api/v1/pods";
-  w.field_selector = "spec.nodeName=" + settings.node_name;
-  w.what = "pods of node " + settings.node_name;
+  bool cluster = settings.node_name.empty();
+  w.field_selector = cluster ? "" : "spec.nodeName=" + settings.node_name;
+  w.what = cluster ? "pods of the cluster" : "pods of node " + settings.node_name;
   w.resource = "pods";
-  w.metric_prefix = "ztai_k8s";
+  w.metric_prefix = cluster ? "ztai_k8s_cluster" : "ztai_k8s";
   w.watch_timeout_seconds = settings.watch_timeout_seconds;
   w.retry_initial_ms = settings.retry_initial_ms;
   w.retry_max_ms = settings.retry_max_ms;

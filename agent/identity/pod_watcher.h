@@ -1,5 +1,6 @@
-// Keeps the PodStore equal to the pods of this node through a KubeWatcher on /api/v1/pods; while
-// the API server cannot be reached, unknown pods resolve as `unavailable`.
+// Keeps the PodStore equal to the pods of this node (or, without a node name, of the whole
+// cluster: segmentation of pods on other nodes) through a KubeWatcher on /api/v1/pods; while the
+// API server cannot be reached, unknown pods resolve as `unavailable`.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace ztai {
 
 struct PodWatcherSettings {
   KubeApiConfig api;
-  std::string node_name;
+  std::string node_name;  // empty: every pod of the cluster
   uint32_t watch_timeout_seconds = 300;  // asked of the server; it then closes the stream
   uint32_t retry_initial_ms = 250;
   uint32_t retry_max_ms = 30000;

@@ -117,4 +117,24 @@ PolicyTargets resolve_targets(const std::vector<WorkloadPolicy>& policies, const
   return t;
 }
 
+void resolve_remote_pods(const std::vector<WorkloadPolicy>& policies,
+                         const std::vector<std::shared_ptr<const PodInfo>>& pods, const std::string& this_node,
+                         PolicyTargets& targets) {
+  targets.remote_pods.clear();
+  for (const auto& pod : pods) {
+    if (pod->node.empty() || pod->node == this_node || pod->host_network || pod->ips.empty()) continue;
+    CgroupFacts facts;
+    facts.pod = pod;
+    for (size_t i = 0; i < policies.size(); i++) {
+      const WorkloadPolicy& p = policies[i];
+      const Selector& s = p.selector;
+      bool k8s_only = s.needs_kubernetes() && !s.cgroup_path && !s.systemd_unit && !s.container_image && !s.process_exe;
+      if (!p.ingress.present || p.ingress.default_action != DefaultAction::kDeny || !k8s_only) continue;
+      if (!selector_matches(s, facts)) continue;
+      for (const IpAddress& ip : pod->ips) targets.remote_pods.emplace(ip.mapped(), i);
+      break;
+    }
+  }
+}
+
 }  // namespace ztai::policy

@@ -3,6 +3,8 @@
 // kernel knows a task only by its own, deepest cgroup.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,7 +42,17 @@ struct PolicyTargets {
   std::map<uint64_t, size_t> by_cgroup;
   std::vector<size_t> matched_count;  // per policy: cgroups it governs
   std::vector<std::string> conflicts;
+  // Pods of other nodes, by address (IPv4 mapped) -> index of the policy that selects them.
+  std::map<std::array<uint8_t, 16>, size_t> remote_pods;
 };
 PolicyTargets resolve_targets(const std::vector<WorkloadPolicy>& policies, const std::vector<CgroupFacts>& cgroups);
+
+// Fills targets.remote_pods: the pods of nodes other than this_node that a policy with ingress
+// rules selects, by their IPs. Only a selector made of k8s namespace and labels can select a pod
+// elsewhere (cgroups, units, images and binaries are facts of its own node); host-network pods
+// are left out, their IPs being their node's. The first loaded policy wins, as for cgroups.
+void resolve_remote_pods(const std::vector<WorkloadPolicy>& policies,
+                         const std::vector<std::shared_ptr<const PodInfo>>& pods, const std::string& this_node,
+                         PolicyTargets& targets);
 
 }  // namespace ztai::policy

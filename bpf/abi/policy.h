@@ -15,7 +15,7 @@
 
 /* Map layouts below; bumped on any change. Pinned maps live under a directory named after it, so
  * a new agent never adopts maps of another layout. */
-#define ZTAI_POLICY_ABI_VERSION 2
+#define ZTAI_POLICY_ABI_VERSION 3
 
 #define ZTAI_POLICY_MAX_CGROUPS 65536
 #define ZTAI_POLICY_MAX_EGRESS_PREFIXES 131072 /* both generations */
@@ -156,6 +156,19 @@ struct ztai_netns_binder {
 	__u32 tid;
 };
 ZTAI_ABI_ASSERT(sizeof(struct ztai_netns_binder) == 8, "ztai_netns_binder layout");
+
+/* Pods of other nodes (Kubernetes): a connect to a pod IP that no namespace of this node holds is
+ * checked against the policy governing that pod, on every port (its listeners are not known
+ * here). The agent fills ztai_remote_pods from a cluster-wide pod watch, per generation slot like
+ * the other policy entries; the value is a struct ztai_policy_cgroup. */
+#define ZTAI_POLICY_MAX_REMOTE_PODS 131072 /* both generations */
+
+struct ztai_remote_pod_key {
+	__u8 addr[16];     /* IPv4 as ::ffff:a.b.c.d */
+	__u32 generation;  /* slot 0 or 1 */
+	__u32 _pad;
+};
+ZTAI_ABI_ASSERT(sizeof(struct ztai_remote_pod_key) == 24, "ztai_remote_pod_key layout");
 
 /* Counters of ztai_segment_counters (a per-CPU array). */
 enum ztai_segment_counter {

@@ -16,6 +16,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <array>
+#include <map>
 #include <optional>
 
 #include "agent/common/mounts.h"
@@ -60,9 +62,7 @@ class SegmentTest : public ::testing::Test {
     mount_ = *find_mount(*mounts, "cgroup2");
     relative_ = cgroup_->path().substr(mount_.size());
     const BpfPrograms& p = collector_->programs();
-    enforce::EgressMapFds fds{p.map_fd("ztai_policy_state"), p.map_fd("ztai_policy_cgroups"),
-                              p.map_fd("ztai_egress_prefixes"), p.map_fd("ztai_quarantine"),
-                              p.map_fd("ztai_ingress_allow")};
+    enforce::EgressMapFds fds = enforce::egress_map_fds(p);
     ZTAI_KERNEL_PREREQ(fds.valid() && fds.ingress >= 0 ? Status()
                                                         : make_error(ErrorCode::kUnsupported, "segmentation not loaded"));
     auto att = enforce::CgroupAttachment::attach(enforce::egress_program_fds(p), cgroup_->path());
@@ -70,8 +70,7 @@ class SegmentTest : public ::testing::Test {
     attachment_ = std::move(*att);
     ASSERT_TRUE(attachment_->segmented());
     enforcer_.emplace(enforce::EgressMaps(fds));
-    enforce::SegmentMapFds seg{p.map_fd("ztai_local_addrs"), p.map_fd("ztai_netns_known"),
-                               p.map_fd("ztai_netns_pending"), p.map_fd("ztai_segment_counters")};
+    enforce::SegmentMapFds seg = enforce::segment_map_fds(p);
     ASSERT_TRUE(seg.valid());
     namespaces_.emplace(seg);
   }
@@ -119,7 +118,8 @@ class SegmentTest : public ::testing::Test {
   }
 
   // api (the server) lets gateway (cgroup a) in on some ports; other (cgroup b) is not named.
-  void apply(const std::string& mode) {
+  // remote_pods: addresses of pods of another node -> index of the policy selecting them (0: api).
+  void apply(const std::string& mode, std::map<std::array<uint8_t, 16>, size_t> remote_pods = {}) {
     std::string text = fmt::format(
         "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: api }}\n"
         "spec:\n  selector: {{ cgroup: \"{0}/srv\" }}\n  mode: {1}\n  ingress:\n    default: deny\n    allow:\n"
@@ -135,7 +135,9 @@ class SegmentTest : public ::testing::Test {
     policies_ = *parsed;
     auto cgroups = policy::scan_cgroups(mount_, nullptr);
     ASSERT_TRUE(cgroups) << cgroups.error().message();
-    auto st = enforcer_->apply(policies_, policy::resolve_targets(policies_, *cgroups), {});
+    policy::PolicyTargets targets = policy::resolve_targets(policies_, *cgroups);
+    targets.remote_pods = std::move(remote_pods);
+    auto st = enforcer_->apply(policies_, targets, {});
     ASSERT_TRUE(st) << st.error().message();
   }
 
@@ -283,6 +285,36 @@ TEST_F(SegmentTest, CallersInAnotherNetworkNamespaceAreChecked) {
   EXPECT_EQ(reach_from("a", AF_INET6, "fd7a:7a74::2", ports_.any6, from), 0);
   EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a74::2", ports_.any6, from), EPERM);
   EXPECT_EQ(reach_from("b", AF_INET, "198.18.7.2", ports_.any6, from), EPERM);
+}
+
+// A pod of another node: no namespace of this node holds its address; the cluster's pod list says
+// which policy selects it, and every port of it is checked (its listeners are not known here).
+TEST_F(SegmentTest, PodsOfOtherNodesAreCheckedOnEveryPort) {
+  auto client = TestNetns::create();
+  ASSERT_TRUE(client) << client.error().message();
+  auto server = TestNetns::create();
+  ASSERT_TRUE(server) << server.error().message();
+  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.12.1/24", "fd7a:7a77::1/64", **server, "198.18.12.2/24",
+                                       "fd7a:7a77::2/64"));
+  // The server's namespace is never read: it stands for another node.
+  start_server(server->get(), "198.18.12.2", "fd7a:7a77::2");
+  const TestNetns* from = client->get();
+  apply("enforce");
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.12.2", ports_.v4_allowed, from), 0) << "unknown address: not checked";
+
+  apply("enforce", {{IpAddress::parse("198.18.12.2")->mapped(), 0}, {IpAddress::parse("fd7a:7a77::2")->mapped(), 0}});
+  EXPECT_FALSE(listed_netns("198.18.12.2"));
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.12.2", ports_.v4_allowed, from), 0);
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.12.2", ports_.v4_other, from), EPERM) << "a port no rule allows";
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.12.2", ports_.v4_allowed, from), EPERM);
+  auto d = denial_of(last_child_, ports_.v4_allowed);
+  ASSERT_TRUE(d) << "no denial record for the refused connect";
+  EXPECT_EQ(d->daddr.to_string(), "198.18.12.2");
+  enforce::DenialNames names = enforcer_->describe(d->generation, d->policy_id, d->rule);
+  EXPECT_EQ(names.policy, "api");
+  EXPECT_EQ(names.rule, "ingress.default");
+  EXPECT_EQ(reach_from("a", AF_INET6, "fd7a:7a77::2", ports_.v6, from), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a77::2", ports_.v6, from), EPERM);
 }
 
 // A scan lists the namespaces of every process, binds or not, and forgets those no process is in.
