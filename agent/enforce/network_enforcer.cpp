@@ -53,8 +53,13 @@ PolicyStatus assess_policy(const policy::WorkloadPolicy& p, const EnforceEnviron
         partial("ingress rules are enforced only for callers in the receiver's network namespace (loopback, host "
                 "network): the addresses of this node's network namespaces are not listed");
       }
-      partial("ingress rules are enforced at the callers' connect on this node: callers on other hosts are not "
-              "checked");
+      if (env.remote_pods) {
+        partial("ingress rules are enforced at each caller's connect by the agent of the caller's node: callers on "
+                "hosts that do not run ztai (outside the cluster) are not checked");
+      } else {
+        partial("ingress rules are enforced at the callers' connect on this node: callers on other hosts are not "
+                "checked");
+      }
     }
   }
   if (!env.inherit) partial("cgroups made after the policy load are covered only at the next reload");

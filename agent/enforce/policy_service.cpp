@@ -158,11 +158,15 @@ Status PolicyService::resolve_and_apply(bool log_status) {
   auto cgroups = policy::scan_cgroups(settings_.cgroup_mount, pods_, "/proc", want_exes);
   if (!cgroups) return cgroups.error();
   policy::PolicyTargets targets = policy::resolve_targets(policies_, *cgroups);
-  if (!log_status && targets.by_cgroup == applied_targets_) return {};
+  const PodStore* cluster = wants_remote_pods() ? settings_.cluster_pods() : nullptr;
+  if (cluster) policy::resolve_remote_pods(policies_, cluster->all(), settings_.node_name, targets);
+  env_.remote_pods = cluster != nullptr;
+  if (!log_status && targets.by_cgroup == applied_targets_ && targets.remote_pods == applied_remote_pods_) return {};
   auto status = enforcer_.apply(policies_, targets, env_);
   if (!status) return status.error();
   if (Status st = process_->apply(policies_, targets, *cgroups); !st) return st;
   applied_targets_ = targets.by_cgroup;
+  applied_remote_pods_ = targets.remote_pods;
   if (!log_status) return {};
   for (const std::string& c : targets.conflicts) log::warn("{}", c);
   for (const PolicyStatus& p : this->status()) {
@@ -239,6 +243,11 @@ bool PolicyService::segmenting() const {
   return segment_ && std::any_of(policies_.begin(), policies_.end(), [](const policy::WorkloadPolicy& p) {
            return p.ingress.present && p.ingress.default_action == policy::DefaultAction::kDeny;
          });
+}
+
+bool PolicyService::wants_remote_pods() const {
+  return env_.segmented && settings_.cluster_pods &&
+         std::any_of(policies_.begin(), policies_.end(), policy::filters_ingress_of_pods_anywhere);
 }
 
 void PolicyService::poll() {

@@ -6,6 +6,9 @@
 // `ztai status`.
 #pragma once
 
+#include <array>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +36,10 @@ struct PolicyServiceSettings {
   EnforcementPins* pins = nullptr;     // the attachment's links are pinned there (enforcement.persist)
   FqdnSettings fqdn{};
   std::string resolv_conf = "/etc/resolv.conf";  // the resolvers when fqdn.resolvers is empty
+  // Kubernetes: this node's name, and the cluster's pods (a watch started on the first call) for
+  // the ingress rules of pods on other nodes; unset without Kubernetes.
+  std::string node_name{};
+  std::function<const PodStore*()> cluster_pods{};
 };
 
 class PolicyService {
@@ -66,6 +73,9 @@ class PolicyService {
   std::string files_signature() const;
   // Some policy filters ingress, and the namespace addresses can be listed.
   bool segmenting() const;
+  // Some policy filters ingress of pods it selects by namespace and labels only, which can be on
+  // other nodes.
+  bool wants_remote_pods() const;
   void scan_namespaces();
   // The trusted resolvers into the kernel when they changed (resolv.conf is re-read).
   void update_resolvers();
@@ -81,6 +91,7 @@ class PolicyService {
   std::vector<policy::WorkloadPolicy> policies_;
   std::string signature_;
   std::map<uint64_t, size_t> applied_targets_;
+  std::map<std::array<uint8_t, 16>, size_t> applied_remote_pods_;
   uint64_t next_scan_ns_ = 0;
   uint64_t next_sweep_ns_ = 0;
   std::vector<dns::DnsServer> resolvers_;

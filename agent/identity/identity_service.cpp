@@ -18,6 +18,17 @@ Result<KubeApiConfig> kube_api_config(const KubernetesSettings& k) {
   return kube_in_cluster_config(k.token_file, k.ca_file, k.api_server);
 }
 
+const PodStore* IdentityService::cluster_pods() {
+  if (!cluster_watch_) return nullptr;
+  if (!cluster_watcher_) {
+    cluster_pods_ = std::make_unique<PodStore>();
+    cluster_watcher_ = std::make_unique<PodWatcher>(*cluster_watch_, *cluster_pods_, *metrics_);
+    cluster_watcher_->start();
+    log::info("Kubernetes metadata: watching the pods of the whole cluster (segmentation of pods on other nodes)");
+  }
+  return cluster_pods_.get();
+}
+
 Result<std::unique_ptr<IdentityService>> IdentityService::start(const IdentitySettings& settings,
                                                                 const IdentityHost& host, MetricsRegistry& metrics) {
   std::unique_ptr<IdentityService> s(new IdentityService());
@@ -55,6 +66,9 @@ Result<std::unique_ptr<IdentityService>> IdentityService::start(const IdentitySe
     w.node_name = s->node_name_;
     w.watch_timeout_seconds = settings.kubernetes.watch_timeout_seconds;
     w.retry_max_ms = settings.kubernetes.retry_max_seconds * 1000;
+    s->cluster_watch_ = w;
+    s->cluster_watch_->node_name.clear();
+    s->metrics_ = &metrics;
     s->watcher_ = std::make_unique<PodWatcher>(std::move(w), *s->pods_, metrics);
     s->watcher_->start();
     log::info("Kubernetes metadata: watching pods of node {} at {} ({})", s->node_name_, api->server, api->source);

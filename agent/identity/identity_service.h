@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/common/result.h"
@@ -34,6 +35,10 @@ class IdentityService {
   // nullptr when Kubernetes metadata is off.
   const PodStore* pods() const { return pods_.get(); }
   const std::string& node_name() const { return node_name_; }
+  // The pods of the whole cluster, watched from the first call on: segmentation of pods on other
+  // nodes needs them, and only policies with ingress rules ask. nullptr when Kubernetes metadata
+  // is off.
+  const PodStore* cluster_pods();
   // nullptr when identity.exe_hash.enabled is false.
   ExeHasher* exe_hashes() { return hasher_.get(); }
 
@@ -44,6 +49,10 @@ class IdentityService {
   std::unique_ptr<CgroupPaths> paths_;
   std::unique_ptr<PodStore> pods_;
   std::unique_ptr<PodWatcher> watcher_;
+  std::optional<PodWatcherSettings> cluster_watch_;  // how to watch the cluster's pods, when asked
+  MetricsRegistry* metrics_ = nullptr;
+  std::unique_ptr<PodStore> cluster_pods_;
+  std::unique_ptr<PodWatcher> cluster_watcher_;
   std::unique_ptr<WorkloadResolver> resolver_;
   std::unique_ptr<ExeHasher> hasher_;
 };

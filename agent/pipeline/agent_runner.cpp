@@ -247,6 +247,10 @@ Status run_until_stopped(const AgentConfig& config, const std::atomic<bool>& sto
     enforce::PolicyServiceSettings policy_settings{policy_paths, cgroup2, config.enforcement.root_cgroup, hybrid};
     policy_settings.pins = pins->get();
     policy_settings.fqdn = config.enforcement.fqdn;
+    if ((*identity)->pods()) {
+      policy_settings.node_name = (*identity)->node_name();
+      policy_settings.cluster_pods = [id = identity->get()] { return id->cluster_pods(); };
+    }
     auto started = enforce::PolicyService::start(policy_settings, **programs, (*identity)->pods(), metrics);
     if (!started) return started.error();
     policies = std::move(*started);

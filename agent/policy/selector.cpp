@@ -117,6 +117,12 @@ PolicyTargets resolve_targets(const std::vector<WorkloadPolicy>& policies, const
   return t;
 }
 
+bool filters_ingress_of_pods_anywhere(const WorkloadPolicy& p) {
+  const Selector& s = p.selector;
+  return p.ingress.present && p.ingress.default_action == DefaultAction::kDeny && s.needs_kubernetes() &&
+         !s.cgroup_path && !s.systemd_unit && !s.container_image && !s.process_exe;
+}
+
 void resolve_remote_pods(const std::vector<WorkloadPolicy>& policies,
                          const std::vector<std::shared_ptr<const PodInfo>>& pods, const std::string& this_node,
                          PolicyTargets& targets) {
@@ -126,11 +132,7 @@ void resolve_remote_pods(const std::vector<WorkloadPolicy>& policies,
     CgroupFacts facts;
     facts.pod = pod;
     for (size_t i = 0; i < policies.size(); i++) {
-      const WorkloadPolicy& p = policies[i];
-      const Selector& s = p.selector;
-      bool k8s_only = s.needs_kubernetes() && !s.cgroup_path && !s.systemd_unit && !s.container_image && !s.process_exe;
-      if (!p.ingress.present || p.ingress.default_action != DefaultAction::kDeny || !k8s_only) continue;
-      if (!selector_matches(s, facts)) continue;
+      if (!filters_ingress_of_pods_anywhere(policies[i]) || !selector_matches(policies[i].selector, facts)) continue;
       for (const IpAddress& ip : pod->ips) targets.remote_pods.emplace(ip.mapped(), i);
       break;
     }

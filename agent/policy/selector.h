@@ -47,10 +47,13 @@ struct PolicyTargets {
 };
 PolicyTargets resolve_targets(const std::vector<WorkloadPolicy>& policies, const std::vector<CgroupFacts>& cgroups);
 
+// A policy filtering ingress whose selector is made of k8s namespace and labels only: it can govern
+// pods on other nodes (cgroups, units, images and binaries are facts of one node).
+bool filters_ingress_of_pods_anywhere(const WorkloadPolicy& p);
+
 // Fills targets.remote_pods: the pods of nodes other than this_node that a policy with ingress
-// rules selects, by their IPs. Only a selector made of k8s namespace and labels can select a pod
-// elsewhere (cgroups, units, images and binaries are facts of its own node); host-network pods
-// are left out, their IPs being their node's. The first loaded policy wins, as for cgroups.
+// rules selects (filters_ingress_of_pods_anywhere), by their IPs; host-network pods are left out,
+// their IPs being their node's. The first loaded policy wins, as for cgroups.
 void resolve_remote_pods(const std::vector<WorkloadPolicy>& policies,
                          const std::vector<std::shared_ptr<const PodInfo>>& pods, const std::string& this_node,
                          PolicyTargets& targets);

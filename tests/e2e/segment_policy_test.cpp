@@ -3,7 +3,8 @@
 // namespace of its own, the callers sit in another, linked by a veth pair: the agent reads the
 // server's namespace when its bind is noted and refuses the other workload's connect to the pod
 // address, with an alert naming the receiving policy. Programs attach at the test's cgroup;
-// traffic stays inside the test's namespaces.
+// traffic stays inside the test's namespaces. With Kubernetes (the API double), a pod of another
+// node that the cluster's pod list puts at an address is segmented the same way.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,6 +22,7 @@
 #include "agent/common/mounts.h"
 #include "tests/e2e/support/agent_process.h"
 #include "tests/support/kernel_test.h"
+#include "tests/support/kube_api_double.h"
 #include "tests/support/loopback.h"
 #include "tests/support/test_cgroup.h"
 #include "tests/support/test_netns.h"
@@ -32,83 +35,70 @@ using testing::AgentProcess;
 using testing::TestCgroup;
 using testing::TestNetns;
 
-TEST(SegmentPolicy, TheAgentChecksCallersInAnotherNetworkNamespace) {
-  ZTAI_KERNEL_PREREQ(testing::kernel_available());
-  auto cg = TestCgroup::create("segment-e2e");
-  ASSERT_TRUE(cg) << cg.error().message();
-  for (const char* child : {"srv", "gateway", "other"}) ASSERT_TRUE((*cg)->create_child(child));
-  auto mounts = read_mounts();
-  ASSERT_TRUE(mounts);
-  std::string relative = (*cg)->path().substr(find_mount(*mounts, "cgroup2")->size());
-  auto callers = TestNetns::create();
-  ASSERT_TRUE(callers) << callers.error().message();
-  auto pod = TestNetns::create();
-  ASSERT_TRUE(pod) << pod.error().message();
-  ASSERT_TRUE(testing::link_namespaces(**callers, "198.18.10.1/24", "fd7a:7a76::1/64", **pod, "198.18.10.2/24",
-                                       "fd7a:7a76::2/64"));
+class SegmentPolicy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ZTAI_KERNEL_PREREQ(testing::kernel_available());
+    auto cg = TestCgroup::create("segment-e2e");
+    ASSERT_TRUE(cg) << cg.error().message();
+    cgroup_ = std::move(*cg);
+    for (const char* child : {"srv", "gateway", "other"}) ASSERT_TRUE(cgroup_->create_child(child));
+    auto mounts = read_mounts();
+    ASSERT_TRUE(mounts);
+    relative_ = cgroup_->path().substr(find_mount(*mounts, "cgroup2")->size());
+    auto callers = TestNetns::create();
+    ASSERT_TRUE(callers) << callers.error().message();
+    callers_ = std::move(*callers);
+    auto pod = TestNetns::create();
+    ASSERT_TRUE(pod) << pod.error().message();
+    pod_ = std::move(*pod);
+    ASSERT_TRUE(testing::link_namespaces(*callers_, "198.18.10.1/24", "fd7a:7a76::1/64", *pod_, "198.18.10.2/24",
+                                         "fd7a:7a76::2/64"));
+    char tmpl[] = "/tmp/ztai-segment-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directory(dir_ + "/rules");
+  }
 
-  char tmpl[] = "/tmp/ztai-segment-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
-  std::filesystem::create_directory(dir + "/rules");
-  std::ofstream(dir + "/policy.yaml") << fmt::format(
-      "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: api }}\n"
-      "spec:\n  selector: {{ cgroup: \"{0}/srv\" }}\n  ingress:\n    default: deny\n"
-      "    allow: [ {{ name: from-gateway, from: {{ workload: gateway }} }} ]\n"
-      "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: gateway }}\n"
-      "spec:\n  selector: {{ cgroup: \"{0}/gateway\" }}\n"
-      "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: other }}\n"
-      "spec:\n  selector: {{ cgroup: \"{0}/other\" }}\n",
-      relative);
-  std::ofstream(dir + "/ztai.yaml") << fmt::format(
-      "lock_file: {0}/ztai.lock\napi: {{ listen: \"\", control_socket: {0}/control.sock }}\n"
-      "rules: {{ paths: [{0}/rules] }}\ncapture: {{ tls: false, go_tls: false }}\n"
-      "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n",
-      dir, (*cg)->path());
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
 
-  {
-    AgentProcess agent({"run", "--config", dir + "/ztai.yaml"});
-    ASSERT_TRUE(agent.ready()) << agent.stderr_text();
-    const std::string& log = agent.stderr_text();
-    EXPECT_EQ(log.find("only for callers in the receiver's network namespace"), std::string::npos) << log;
+  // api (selected by `api_selector`) lets only the gateway workload in, on every port.
+  void write_config(const std::string& api_selector, const std::string& identity = "") {
+    std::ofstream(dir_ + "/policy.yaml") << fmt::format(
+        "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: api }}\n"
+        "spec:\n  selector: {1}\n  ingress:\n    default: deny\n"
+        "    allow: [ {{ name: from-gateway, from: {{ workload: gateway }} }} ]\n"
+        "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: gateway }}\n"
+        "spec:\n  selector: {{ cgroup: \"{0}/gateway\" }}\n"
+        "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: other }}\n"
+        "spec:\n  selector: {{ cgroup: \"{0}/other\" }}\n",
+        relative_, api_selector);
+    std::ofstream(dir_ + "/ztai.yaml") << fmt::format(
+        "lock_file: {0}/ztai.lock\napi: {{ listen: \"\", control_socket: {0}/control.sock }}\n"
+        "rules: {{ paths: [{0}/rules] }}\ncapture: {{ tls: false, go_tls: false }}\n{2}"
+        "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n",
+        dir_, cgroup_->path(), identity);
+  }
 
-    // The server: a wildcard listener in the pod's namespace, held until the pipe closes.
-    int ports[2], hold[2];
-    ASSERT_EQ(pipe(ports), 0);
-    ASSERT_EQ(pipe(hold), 0);
-    pid_t server = (*cg)->fork_into(
-        [&] {
-          close(ports[0]);
-          close(hold[1]);
-          if (!(*pod)->enter()) return 1;
-          testing::LoopbackListener l(AF_INET, SOCK_STREAM, "0.0.0.0");
-          if (write(ports[1], &l.port, sizeof(l.port)) != sizeof(l.port)) return 1;
-          char c;
-          return read(hold[0], &c, 1) >= 0 ? 0 : 1;
-        },
-        "srv");
-    close(ports[1]);
-    close(hold[0]);
-    uint16_t port = 0;
-    ASSERT_EQ(read(ports[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
-    close(ports[0]);
-    ASSERT_NE(port, 0);
+  int reach_from(const char* child, uint16_t port) {
+    int status = TestCgroup::wait(cgroup_->fork_into(
+        [&] { return callers_->enter() ? testing::reach(AF_INET, SOCK_STREAM, "198.18.10.2", port) : -1; }, child));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
 
-    auto reach_from = [&](const char* child) {
-      int status = TestCgroup::wait((*cg)->fork_into(
-          [&] { return (*callers)->enter() ? testing::reach(AF_INET, SOCK_STREAM, "198.18.10.2", port) : -1; },
-          child));
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    };
-    // The agent reads the pod's namespace within a poll round of the bind; give a loaded machine time.
+  // The other workload is refused (once the agent knows where 198.18.10.2 is: give a loaded machine
+  // time), the gateway gets in, and the refusal is one alert naming the receiving policy.
+  void expect_only_the_gateway_gets_in(AgentProcess& agent, uint16_t port) {
     int other = 0;
-    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
-      if ((other = reach_from("other")) == EPERM) break;
-      std::this_thread::sleep_for(50ms);
+    for (auto until = std::chrono::steady_clock::now() + 15s; std::chrono::steady_clock::now() < until;) {
+      if ((other = reach_from("other", port)) == EPERM) break;
+      std::this_thread::sleep_for(100ms);
     }
     EXPECT_EQ(other, EPERM) << "the other workload reached the pod address";
-    EXPECT_EQ(reach_from("gateway"), 0);
-
+    EXPECT_EQ(reach_from("gateway", port), 0);
     std::optional<nlohmann::json> alert;
     for (auto deadline = std::chrono::steady_clock::now() + 5s; !alert;) {
       auto line = agent.next_line(deadline);
@@ -121,13 +111,82 @@ TEST(SegmentPolicy, TheAgentChecksCallersInAnotherNetworkNamespace) {
     EXPECT_NE(output.find("198.18.10.2"), std::string::npos) << output;
     EXPECT_NE(output.find("policy=api"), std::string::npos) << output;
     EXPECT_NE(output.find("rule=ingress.default"), std::string::npos) << output;
-
-    close(hold[1]);
-    EXPECT_EQ(TestCgroup::wait(server), 0);
-    EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
   }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+
+  std::unique_ptr<TestCgroup> cgroup_;
+  std::unique_ptr<TestNetns> callers_, pod_;
+  std::string relative_, dir_;
+};
+
+// A listener of this node in another network namespace: found through that namespace's addresses.
+TEST_F(SegmentPolicy, TheAgentChecksCallersInAnotherNetworkNamespace) {
+  write_config(fmt::format("{{ cgroup: \"{}/srv\" }}", relative_));
+  AgentProcess agent({"run", "--config", dir_ + "/ztai.yaml"});
+  ASSERT_TRUE(agent.ready()) << agent.stderr_text();
+  EXPECT_EQ(agent.stderr_text().find("only for callers in the receiver's network namespace"), std::string::npos)
+      << agent.stderr_text();
+
+  // The server: a wildcard listener in the pod's namespace, held until the pipe closes.
+  int ports[2], hold[2];
+  ASSERT_EQ(pipe(ports), 0);
+  ASSERT_EQ(pipe(hold), 0);
+  pid_t server = cgroup_->fork_into(
+      [&] {
+        close(ports[0]);
+        close(hold[1]);
+        if (!pod_->enter()) return 1;
+        testing::LoopbackListener l(AF_INET, SOCK_STREAM, "0.0.0.0");
+        if (write(ports[1], &l.port, sizeof(l.port)) != sizeof(l.port)) return 1;
+        char c;
+        return read(hold[0], &c, 1) >= 0 ? 0 : 1;
+      },
+      "srv");
+  close(ports[1]);
+  close(hold[0]);
+  uint16_t port = 0;
+  ASSERT_EQ(read(ports[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
+  close(ports[0]);
+  ASSERT_NE(port, 0);
+
+  expect_only_the_gateway_gets_in(agent, port);
+  close(hold[1]);
+  EXPECT_EQ(TestCgroup::wait(server), 0);
+  EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
+}
+
+// A pod of another node: no process of this node is in its namespace (only the test's descriptor
+// keeps it), and the cluster's pod list puts pod api-0 of node-2 at 198.18.10.2.
+TEST_F(SegmentPolicy, TheAgentChecksCallersOfPodsOnOtherNodes) {
+  auto kube = testing::KubeApiDouble::start();
+  ASSERT_TRUE(kube) << kube.error().message();
+  testing::TestPod api;
+  api.uid = "a9e1c6f0-0000-4000-8000-000000000001";
+  api.name = "api-0";
+  api.ns = "ml";
+  api.node = "node-2";
+  api.labels = {{"app", "api"}};
+  api.ips = {"198.18.10.2", "fd7a:7a76::2"};
+  ASSERT_TRUE((*kube)->add(api));
+  std::ofstream(dir_ + "/token") << "test-token";
+  write_config("{ k8s: { namespace: ml, labels: { app: api } } }",
+               fmt::format("identity:\n  node_name: node-1\n  kubernetes: {{ enabled: \"true\", api_server: \"{}\", "
+                           "token_file: {}/token, ca_file: {} }}\n",
+                           (*kube)->server(), dir_, (*kube)->api_config().ca_file));
+  pod_->drop_holder();
+  // The listener: made by a thread of this process inside the pod's namespace. This process is not
+  // below the agent's root cgroup, so its bind is not listed either.
+  std::optional<testing::LoopbackListener> listener;
+  std::thread([&] {
+    if (pod_->enter()) listener.emplace(AF_INET, SOCK_STREAM, "0.0.0.0");
+  }).join();
+  ASSERT_TRUE(listener && listener->port);
+
+  AgentProcess agent({"run", "--config", dir_ + "/ztai.yaml"});
+  ASSERT_TRUE(agent.ready()) << agent.stderr_text();
+  expect_only_the_gateway_gets_in(agent, listener->port);
+  EXPECT_NE(agent.stderr_text().find("watching the pods of the whole cluster"), std::string::npos)
+      << agent.stderr_text();
+  EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
 }
 
 }  // namespace

@@ -27,12 +27,16 @@ std::string pod_json(const TestPod& p) {
     statuses.push_back({{"name", c.name}, {"image", c.image}, {"ready", true}, {"restartCount", 0},
                         {"containerID", "containerd://" + c.id}, {"imageID", c.image + "@sha256:00"}});
   }
+  nlohmann::json ips = nlohmann::json::array();
+  for (const std::string& ip : p.ips) ips.push_back({{"ip", ip}});
   nlohmann::json pod = {
       {"kind", "Pod"},
       {"apiVersion", "v1"},
       {"metadata", meta},
-      {"spec", {{"nodeName", p.node}, {"serviceAccountName", p.service_account}, {"containers", specs}}},
-      {"status", {{"phase", "Running"}, {"qosClass", "BestEffort"}, {"containerStatuses", statuses}}}};
+      {"spec",
+       {{"nodeName", p.node}, {"serviceAccountName", p.service_account}, {"containers", specs},
+        {"hostNetwork", p.host_network}}},
+      {"status", {{"phase", "Running"}, {"qosClass", "BestEffort"}, {"containerStatuses", statuses}, {"podIPs", ips}}}};
   return pod.dump();
 }
 

@@ -29,6 +29,8 @@ struct TestPod {
     std::string id;  // hex, without scheme
   };
   std::vector<Container> containers;
+  std::vector<std::string> ips;  // status.podIPs
+  bool host_network = false;
 };
 
 // core/v1 Pod JSON, as the API server sends it.

@@ -42,8 +42,14 @@ Result<std::unique_ptr<TestNetns>> TestNetns::create() {
 
 TestNetns::~TestNetns() {
   if (fd_ >= 0) close(fd_);
+  drop_holder();
+}
+
+void TestNetns::drop_holder() {
+  if (holder_ <= 0) return;
   kill(holder_, SIGKILL);
   waitpid(holder_, nullptr, 0);
+  holder_ = 0;
 }
 
 std::string TestNetns::path() const { return fmt::format("/proc/{}/ns/net", holder_); }

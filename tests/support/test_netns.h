@@ -28,6 +28,9 @@ class TestNetns {
   bool enter() const;
   // Runs `ip <args>` inside it.
   Status ip(const std::vector<std::string>& args) const;
+  // Ends the holding process: the namespace lives on through the test's descriptor with no process
+  // in it, as a pod of another node looks from here. path() no longer names it.
+  void drop_holder();
 
  private:
   TestNetns(pid_t holder, int fd) : holder_(holder), fd_(fd) {}

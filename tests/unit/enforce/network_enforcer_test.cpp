@@ -61,6 +61,11 @@ TEST(AssessPolicy, IngressRulesSayWhichCallersAreChecked) {
   EXPECT_EQ(s.state, EnforcementState::kPartial);
   ASSERT_EQ(s.reasons.size(), 1u);
   EXPECT_NE(s.reasons[0].find("other hosts are not checked"), std::string::npos) << s.reasons[0];
+  EnforceEnvironment cluster;
+  cluster.remote_pods = true;
+  s = assess_policy(p, cluster, 1);
+  ASSERT_EQ(s.reasons.size(), 1u);
+  EXPECT_NE(s.reasons[0].find("hosts that do not run ztai"), std::string::npos) << s.reasons[0];
   EnforceEnvironment same_namespace_only;
   same_namespace_only.namespaces = false;
   s = assess_policy(p, same_namespace_only, 1);

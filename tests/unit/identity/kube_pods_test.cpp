@@ -51,6 +51,26 @@ TEST(KubePods, ReadsWhatIdentityNeeds) {
   EXPECT_NE(p->container(std::string(64, '1')), nullptr);
 }
 
+TEST(KubePods, ReadsThePodAddressesAndHostNetwork) {
+  auto j = nlohmann::json::parse(kPod);
+  auto p = pod_from_json(j);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->ips.empty()) << "not scheduled yet: no address";
+  EXPECT_FALSE(p->host_network);
+  j["status"]["podIP"] = "10.244.1.7";
+  p = pod_from_json(j);
+  ASSERT_EQ(p->ips.size(), 1u);
+  EXPECT_EQ(p->ips[0].to_string(), "10.244.1.7");
+  // Dual stack: podIPs lists both and wins over podIP; junk entries are skipped.
+  j["status"]["podIPs"] = nlohmann::json::parse(R"([{"ip": "10.244.1.7"}, {"ip": "fd00:10:244:1::7"}, {"ip": 7}, "x"])");
+  j["spec"]["hostNetwork"] = true;
+  p = pod_from_json(j);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->ips.size(), 2u);
+  EXPECT_EQ(p->ips[1].to_string(), "fd00:10:244:1::7");
+  EXPECT_TRUE(p->host_network);
+}
+
 TEST(KubePods, OwnersOtherThanReplicaSetsAreKept) {
   auto j = nlohmann::json::parse(kPod);
   j["metadata"]["ownerReferences"][0]["kind"] = "StatefulSet";

@@ -78,5 +78,52 @@ TEST(Selector, DescendantsInheritTheNearestSelectedAncestor) {
   EXPECT_EQ(t.matched_count, (std::vector<size_t>{4, 0, 0}));
 }
 
+// Pods of other nodes are listed by IP for policies that filter ingress and select by k8s only.
+TEST(Selector, RemotePodsOfIngressPoliciesByAddress) {
+  auto ingress = [](const std::string& name, const std::string& selector) {
+    auto r = parse_policy_text(fmt::format("apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\n"
+                                           "metadata: {{ name: {} }}\nspec:\n  selector: {}\n"
+                                           "  ingress: {{ default: deny, allow: [] }}\n",
+                                           name, selector),
+                               name + ".yaml");
+    EXPECT_TRUE(r) << r.error().message();
+    return r->front();
+  };
+  std::vector<WorkloadPolicy> policies{
+      policy_with_selector("egress-only", "{ k8s: { namespace: ml } }"),
+      ingress("by-image", "{ k8s: { namespace: ml }, container: { image: \"ghcr.io/*\" } }"),
+      ingress("api", "{ k8s: { namespace: ml, labels: { app: api } } }"),
+      ingress("ml", "{ k8s: { namespace: ml } }"),
+  };
+  auto pod = [](std::string name, std::string node, std::vector<const char*> ips, bool host_network = false,
+                std::string app = "api") {
+    auto p = std::make_shared<PodInfo>();
+    p->name = std::move(name);
+    p->ns = "ml";
+    p->node = std::move(node);
+    p->labels = {{"app", std::move(app)}};
+    for (const char* ip : ips) p->ips.push_back(*IpAddress::parse(ip));
+    p->host_network = host_network;
+    return std::shared_ptr<const PodInfo>(p);
+  };
+  std::vector<std::shared_ptr<const PodInfo>> pods{
+      pod("api-0", "node-2", {"10.244.2.7", "fd00::2:7"}),
+      pod("web-0", "node-2", {"10.244.2.8"}, false, "web"),
+      pod("here", "node-1", {"10.244.1.7"}),
+      pod("host", "node-2", {"192.168.0.12"}, true),
+      pod("pending", "", {}),
+  };
+  PolicyTargets t;
+  resolve_remote_pods(policies, pods, "node-1", t);
+  std::map<std::string, size_t> got;
+  for (const auto& [addr, index] : t.remote_pods) got[IpAddress::v6(addr.data()).unmapped().to_string()] = index;
+  // The first policy that filters ingress by k8s only: api (2) before ml (3); egress-only and
+  // by-image never; this node's pods, host-network pods and unscheduled ones are not listed.
+  EXPECT_EQ(got, (std::map<std::string, size_t>{{"10.244.2.7", 2}, {"fd00::2:7", 2}, {"10.244.2.8", 3}}));
+  EXPECT_FALSE(filters_ingress_of_pods_anywhere(policies[0]));
+  EXPECT_FALSE(filters_ingress_of_pods_anywhere(policies[1]));
+  EXPECT_TRUE(filters_ingress_of_pods_anywhere(policies[2]));
+}
+
 }  // namespace
 }  // namespace ztai::policy
