@@ -9,6 +9,7 @@
  * Denials are ZTAI_EVENT_POLICY_DENIAL records naming the receiving policy (bpf/abi/policy.h).
  * Its maps are enforcement state, pinned with the policy maps under enforcement.persist. */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
@@ -292,4 +293,58 @@ SEC("cgroup/sendmsg6")
 int seg_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return segment__v6(ctx, ZTAI_HOOK_SENDMSG6);
+}
+
+/* Listeners that existed before the agent attached (post_bind never saw them): the agent runs
+ * these socket iterators once in each network namespace it reads for the first time, and they
+ * list every TCP listener and bound UDP socket like a bind would have, without replacing an entry a
+ * bind wrote since. Each listed socket's cookie goes to the reader, which counts them. */
+static __always_inline void segment__seed(struct bpf_iter_meta *meta, struct sock_common *skc, __u8 protocol)
+{
+	__u16 family = BPF_CORE_READ(skc, skc_family);
+	struct ztai_endpoint_key key = {.netns = BPF_CORE_READ(skc, skc_net.net, net_cookie),
+					.port = BPF_CORE_READ(skc, skc_num),
+					.protocol = protocol};
+	__u32 words[4] = {0, 0, bpf_htonl(0xffff), 0};
+
+	if (key.port == 0)
+		return;
+	if (family == 2 /* AF_INET */) {
+		words[3] = BPF_CORE_READ(skc, skc_rcv_saddr);
+	} else if (family == 10 /* AF_INET6 */) {
+		BPF_CORE_READ_INTO(&words, skc, skc_v6_rcv_saddr.in6_u.u6_addr32);
+	} else {
+		return;
+	}
+	__builtin_memcpy(key.addr, words, 16);
+	struct ztai_endpoint ep = {.cgroup_id = BPF_CORE_READ((struct sock *)skc, sk_cgrp_data.cgroup, kn, id),
+				   .cookie = bpf_get_socket_cookie(skc)};
+	if (bpf_map_update_elem(&ztai_endpoints, &key, &ep, BPF_NOEXIST) != 0)
+		return;
+	if (bpf_map_update_elem(&ztai_endpoint_sockets, &ep.cookie, &key, BPF_ANY) != 0) {
+		bpf_map_delete_elem(&ztai_endpoints, &key);
+		segment__count(ZTAI_SEGMENT_ENDPOINTS_FULL);
+		return;
+	}
+	bpf_seq_write(meta->seq, &ep.cookie, sizeof(ep.cookie));
+}
+
+SEC("iter/tcp")
+int seg_seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+
+	if (skc && BPF_CORE_READ(skc, skc_state) == TCP_LISTEN)
+		segment__seed(ctx->meta, skc, IPPROTO_TCP);
+	return 0;
+}
+
+SEC("iter/udp")
+int seg_seed_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *udp = ctx->udp_sk;
+
+	if (udp)
+		segment__seed(ctx->meta, (struct sock_common *)udp, IPPROTO_UDP);
+	return 0;
 }

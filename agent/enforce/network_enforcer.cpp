@@ -53,6 +53,10 @@ PolicyStatus assess_policy(const policy::WorkloadPolicy& p, const EnforceEnviron
         partial("ingress rules are enforced only for callers in the receiver's network namespace (loopback, host "
                 "network): the addresses of this node's network namespaces are not listed");
       }
+      if (!env.seeded) {
+        partial("listeners bound before the agent started are not segmented until they bind again: the kernel "
+                "lacks TCP/UDP socket iterators");
+      }
       if (env.remote_pods) {
         partial("ingress rules are enforced at each caller's connect by the agent of the caller's node: callers on "
                 "hosts that do not run ztai (outside the cluster) are not checked");

@@ -37,6 +37,7 @@ struct EnforceEnvironment {
   bool segmented = true;       // the segmentation programs are attached there too
   bool namespaces = true;      // the addresses of this node's network namespaces are listed for them
   bool remote_pods = false;    // the cluster's pods are watched: pods on other nodes are listed by IP
+  bool seeded = true;          // listeners older than the agent are listed (socket iterators)
   bool inherit = true;         // the kernel copies policies to new cgroups (egress_inherit family)
   bool kubernetes = false;     // pod metadata is available
   bool hybrid_cgroups = false; // cgroup v1 hierarchies next to v2: cgroupfs containers share v2 cgroups

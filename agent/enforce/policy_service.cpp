@@ -37,7 +37,10 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
   self->env_.attached = true;
   self->env_.segmented = self->attachment_->segmented() && fds.ingress >= 0;
   SegmentMapFds seg = segment_map_fds(programs);
-  if (self->env_.segmented && seg.valid()) self->segment_ = std::make_unique<SegmentNamespaces>(seg);
+  if (self->env_.segmented && seg.valid()) {
+    self->segment_ = std::make_unique<SegmentNamespaces>(seg, segment_seeders(programs));
+  }
+  self->env_.seeded = segment_seeders(programs).valid();
   self->env_.namespaces = self->segment_ != nullptr;
   log::info("network enforcement attached at {}", s.root_cgroup);
   FqdnMapFds fqdn{programs.map_fd("ztai_fqdn_names"), programs.map_fd("ztai_fqdn_sets"),
@@ -87,6 +90,9 @@ Result<std::unique_ptr<PolicyService>> PolicyService::start(PolicyServiceSetting
                      MetricKind::kGauge, {}, static_cast<double>(seg.namespaces())});
       out.push_back({"ztai_segment_addresses", "Addresses of this node's network namespaces listed for segmentation",
                      MetricKind::kGauge, {}, static_cast<double>(seg.addresses())});
+      out.push_back({"ztai_segment_seeded_sockets_total",
+                     "Listeners older than the agent listed by the socket iterators, as a bind would have",
+                     MetricKind::kCounter, {}, static_cast<double>(seg.seeded())});
       auto c = seg.counters();
       if (!c) return;
       static constexpr std::pair<int, const char*> kEvents[] = {{ZTAI_SEGMENT_ENDPOINTS_FULL, "endpoints_full"},

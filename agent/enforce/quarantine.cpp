@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "agent/identity/procfs.h"
+#include "agent/kernel/bpf_iterator.h"
 #include "agent/kernel/network_namespace.h"
 
 namespace ztai::enforce {
@@ -46,27 +47,11 @@ std::vector<uint32_t> pids_in(const std::string& dir) {
   return out;
 }
 
-// Runs the iterator in the calling thread's network namespace; cookies of aborted sockets.
+// Runs the iterator in the calling thread's network namespace; the sockets it aborted.
 Result<size_t> run_cut(int prog) {
-  int link = bpf_link_create(prog, 0, BPF_TRACE_ITER, nullptr);
-  if (link < 0) return make_error(ErrorCode::kKernel, "creating the TCP iterator failed: {}", strerror(errno));
-  int iter = bpf_iter_create(link);
-  if (iter < 0) {
-    int err = errno;
-    close(link);
-    return make_error(ErrorCode::kKernel, "opening the TCP iterator failed: {}", strerror(err));
-  }
-  size_t bytes = 0;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(iter, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-    if (n > 0) bytes += static_cast<size_t>(n);
-  }
-  int err = errno;
-  close(iter);
-  close(link);
-  if (n < 0) return make_error(ErrorCode::kKernel, "reading the TCP iterator failed: {}", strerror(err));
-  return bytes / sizeof(uint64_t);
+  auto bytes = run_bpf_iterator(prog, "the TCP iterator");
+  if (!bytes) return bytes.error();
+  return *bytes / sizeof(uint64_t);
 }
 
 }  // namespace

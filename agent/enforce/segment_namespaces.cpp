@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "agent/common/log.h"
+#include "agent/kernel/bpf_iterator.h"
 #include "agent/kernel/map_keys.h"
 
 namespace ztai::enforce {
@@ -17,6 +19,11 @@ namespace ztai::enforce {
 SegmentMapFds segment_map_fds(const BpfPrograms& programs) {
   return {programs.map_fd("ztai_local_addrs"), programs.map_fd("ztai_netns_known"),
           programs.map_fd("ztai_netns_pending"), programs.map_fd("ztai_segment_counters")};
+}
+
+SegmentSeeders segment_seeders(const BpfPrograms& programs) {
+  if (!programs.family_loaded("segment_seed")) return {};
+  return {programs.program_fd("seg_seed_tcp"), programs.program_fd("seg_seed_udp")};
 }
 
 size_t SegmentNamespaces::learn_pending() {
@@ -83,17 +90,34 @@ Result<SegmentNamespaces::Read> SegmentNamespaces::read(const std::string& ns_pa
   if (stat(ns_path.c_str(), &st) != 0) return make_error(ErrorCode::kNotFound, "{}: {}", ns_path, strerror(errno));
   auto addresses = read_netns_addresses(ns_path);
   if (!addresses) return addresses.error();
-  return Read{st.st_ino, std::move(*addresses)};
+  return Read{ns_path, st.st_ino, std::move(*addresses)};
 }
 
 Status SegmentNamespaces::record(const Read& r) {
+  bool first = !book_.knows(r.netns.cookie);
   if (Status s = write(book_.set(r.netns.cookie, r.netns.addresses)); !s) return s;
+  if (first) seed(r.path);
   uint32_t one = 1;
   if (bpf_map_update_elem(fds_.netns_known, &r.netns.cookie, &one, BPF_ANY) != 0) {
     return bpf_map_error("writing ztai_netns_known");
   }
   cookie_of_inode_[r.inode] = r.netns.cookie;
   return {};
+}
+
+void SegmentNamespaces::seed(const std::string& ns_path) {
+  if (!seeders_.valid()) return;
+  size_t bytes = 0;
+  Status st = run_in_network_namespace(ns_path, [&]() -> Status {
+    for (auto [fd, what] : {std::pair{seeders_.tcp, "the TCP listener iterator"}, std::pair{seeders_.udp, "the UDP socket iterator"}}) {
+      auto n = run_bpf_iterator(fd, what);
+      if (!n) return n.error();
+      bytes += *n;
+    }
+    return {};
+  });
+  seeded_ += bytes / sizeof(uint64_t);
+  if (!st) log::warn("segmentation: listeners older than the agent in {} are not listed: {}", ns_path, st.error().message());
 }
 
 Status SegmentNamespaces::write(const std::vector<LocalAddressBook::Write>& writes) {

@@ -28,6 +28,14 @@ struct SegmentMapFds {
 
 SegmentMapFds segment_map_fds(const BpfPrograms& programs);
 
+// The iterators that list listeners older than the agent (segment_seed family); -1 when missing.
+struct SegmentSeeders {
+  int tcp = -1;
+  int udp = -1;
+  bool valid() const { return tcp >= 0 && udp >= 0; }
+};
+SegmentSeeders segment_seeders(const BpfPrograms& programs);
+
 struct NamespaceScan {
   size_t read = 0;       // namespaces read
   size_t forgotten = 0;  // namespaces gone since the last scan
@@ -37,8 +45,9 @@ struct NamespaceScan {
 
 class SegmentNamespaces {
  public:
-  explicit SegmentNamespaces(SegmentMapFds fds, std::string proc_root = "/proc")
-      : fds_(fds), proc_(std::move(proc_root)) {}
+  // With seeders, a namespace read for the first time has its existing listeners listed too.
+  explicit SegmentNamespaces(SegmentMapFds fds, SegmentSeeders seeders = {}, std::string proc_root = "/proc")
+      : fds_(fds), seeders_(seeders), proc_(std::move(proc_root)) {}
 
   // Reads the namespaces binds were noted in since the last call; how many. One map call when
   // there are none, so the reader loop calls it every round.
@@ -50,20 +59,26 @@ class SegmentNamespaces {
   Result<Counters> counters() const;  // enum ztai_segment_counter, summed over CPUs
   size_t namespaces() const { return cookie_of_inode_.size(); }
   size_t addresses() const { return book_.addresses(); }
+  size_t seeded() const { return seeded_; }  // listeners listed by the seeders so far
 
  private:
   struct Read {
+    std::string path;
     uint64_t inode = 0;
     NetnsAddresses netns;
   };
   static Result<Read> read(const std::string& ns_path);
-  // Writes what changed in the namespace's addresses and marks it known to the kernel.
+  // Writes what changed in the namespace's addresses and marks it known to the kernel; seeds a
+  // namespace seen for the first time.
   Status record(const Read& r);
+  void seed(const std::string& ns_path);
   Status write(const std::vector<LocalAddressBook::Write>& writes);
   Status forget(uint64_t netns);
 
   SegmentMapFds fds_;
+  SegmentSeeders seeders_;
   std::string proc_;
+  size_t seeded_ = 0;
   LocalAddressBook book_;
   std::map<uint64_t, uint64_t> cookie_of_inode_;  // namespace inode -> cookie, of those read
 };

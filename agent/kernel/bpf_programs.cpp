@@ -217,6 +217,8 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
        {skel->progs.seg_bind4, skel->progs.seg_bind6, skel->progs.seg_release,
         skel->progs.seg_connect4, skel->progs.seg_connect6, skel->progs.seg_sendmsg4,
         skel->progs.seg_sendmsg6}},
+      // Listeners older than the agent, listed by iterators the agent runs per network namespace.
+      {"segment_seed", "socket_iter", false, {skel->progs.seg_seed_tcp, skel->progs.seg_seed_udp}},
       // Quarantine's connection cut, run by the agent through an iterator link.
       {"quarantine_cut", "sock_destroy", false, {skel->progs.quarantine_cut}},
       {"blindspot", "tracepoint", false,
@@ -254,7 +256,9 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   bpf_program__set_expected_attach_type(skel->progs.guard_connect_unix,
                                         static_cast<bpf_attach_type>(kBpfCgroupUnixConnect));
   bpf_program__set_autoattach(skel->progs.guard_connect_unix, false);
-  bpf_program__set_autoattach(skel->progs.quarantine_cut, false);
+  for (bpf_program* p : {skel->progs.quarantine_cut, skel->progs.seg_seed_tcp, skel->progs.seg_seed_udp}) {
+    bpf_program__set_autoattach(p, false);
+  }
   for (bpf_program* p : {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
                          skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
                          skel->progs.tls_return, skel->progs.tls_go_write, skel->progs.tls_go_read,

@@ -107,6 +107,11 @@ KernelFeatures probe_kernel_features() {
               btf__find_by_name_kind(vmlinux, "bpf_iter__tcp", BTF_KIND_STRUCT) >= 0;
     out.features.push_back({"sock_destroy", ok, ok ? "" : "the kernel has no bpf_sock_destroy kfunc for TCP iterators (6.5+)"});
   }
+  {
+    bool ok = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_iter__tcp", BTF_KIND_STRUCT) >= 0 &&
+              btf__find_by_name_kind(vmlinux, "bpf_iter__udp", BTF_KIND_STRUCT) >= 0;
+    out.features.push_back({"socket_iter", ok, ok ? "" : "the kernel has no TCP/UDP socket iterators (5.9+)"});
+  }
   out.features.push_back(probe_prog_type("sockops", BPF_PROG_TYPE_SOCK_OPS));
   {
     int r = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);

@@ -27,6 +27,7 @@
 #include "tests/support/event_collector.h"
 #include "tests/support/kernel_test.h"
 #include "agent/enforce/segment_namespaces.h"
+#include "agent/kernel/map_keys.h"
 #include "tests/support/loopback.h"
 #include "tests/support/test_cgroup.h"
 #include "tests/support/test_netns.h"
@@ -72,7 +73,9 @@ class SegmentTest : public ::testing::Test {
     enforcer_.emplace(enforce::EgressMaps(fds));
     enforce::SegmentMapFds seg = enforce::segment_map_fds(p);
     ASSERT_TRUE(seg.valid());
-    namespaces_.emplace(seg);
+    enforce::SegmentSeeders seeders = enforce::segment_seeders(p);
+    ASSERT_TRUE(seeders.valid()) << "the socket iterators did not load";
+    namespaces_.emplace(seg, seeders);
   }
 
   void TearDown() override {
@@ -170,6 +173,17 @@ class SegmentTest : public ::testing::Test {
       prev = &key;
     }
     return n;
+  }
+
+  // Removes the endpoints of a cgroup, as if its sockets were bound before the programs attached.
+  void forget_endpoints_of(uint64_t cgroup_id) {
+    int fd = collector_->programs().map_fd("ztai_endpoints");
+    auto keys = bpf_map_keys<ztai_endpoint_key>(fd, "ztai_endpoints");
+    ASSERT_TRUE(keys) << keys.error().message();
+    for (const ztai_endpoint_key& k : *keys) {
+      ztai_endpoint v{};
+      if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.cgroup_id == cgroup_id) bpf_map_delete_elem(fd, &k);
+    }
   }
 
   // The namespace ztai_local_addrs lists an address in (0: several), or nullopt.
@@ -315,6 +329,33 @@ TEST_F(SegmentTest, PodsOfOtherNodesAreCheckedOnEveryPort) {
   EXPECT_EQ(names.rule, "ingress.default");
   EXPECT_EQ(reach_from("a", AF_INET6, "fd7a:7a77::2", ports_.v6, from), 0);
   EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a77::2", ports_.v6, from), EPERM);
+}
+
+// Listeners bound before the agent attached: the first read of their namespace lists them with the
+// socket iterators, as their binds would have.
+TEST_F(SegmentTest, ListenersOlderThanTheAgentAreListedWhenTheirNamespaceIsRead) {
+  auto client = TestNetns::create();
+  ASSERT_TRUE(client) << client.error().message();
+  auto server = TestNetns::create();
+  ASSERT_TRUE(server) << server.error().message();
+  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.14.1/24", "fd7a:7a78::1/64", **server, "198.18.14.2/24",
+                                       "fd7a:7a78::2/64"));
+  start_server(server->get(), "198.18.14.2", "fd7a:7a78::2");
+  forget_endpoints_of(srv_id_);
+  ASSERT_EQ(endpoints_of(srv_id_), 0u);
+  apply("enforce");
+  auto scan = namespaces_->scan();
+  ASSERT_TRUE(scan) << scan.error().message();
+  EXPECT_EQ(endpoints_of(srv_id_), 5u) << "the server's five sockets, listed again";
+  EXPECT_GE(namespaces_->seeded(), 5u);
+  const TestNetns* from = client->get();
+  EXPECT_EQ(reach_from("b", AF_INET, "198.18.14.2", ports_.any4, from), EPERM);
+  EXPECT_EQ(reach_from("a", AF_INET, "198.18.14.2", ports_.any4, from), 0);
+  EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a78::2", ports_.v6, from), EPERM);
+  // A second scan reads the namespace again but does not list anything twice.
+  size_t seeded = namespaces_->seeded();
+  ASSERT_TRUE(namespaces_->scan());
+  EXPECT_EQ(namespaces_->seeded(), seeded);
 }
 
 // A scan lists the namespaces of every process, binds or not, and forgets those no process is in.

@@ -66,6 +66,11 @@ TEST(AssessPolicy, IngressRulesSayWhichCallersAreChecked) {
   s = assess_policy(p, cluster, 1);
   ASSERT_EQ(s.reasons.size(), 1u);
   EXPECT_NE(s.reasons[0].find("hosts that do not run ztai"), std::string::npos) << s.reasons[0];
+  EnforceEnvironment unseeded;
+  unseeded.seeded = false;
+  s = assess_policy(p, unseeded, 1);
+  ASSERT_EQ(s.reasons.size(), 2u);
+  EXPECT_NE(s.reasons[0].find("bound before the agent started"), std::string::npos) << s.reasons[0];
   EnforceEnvironment same_namespace_only;
   same_namespace_only.namespaces = false;
   s = assess_policy(p, same_namespace_only, 1);
