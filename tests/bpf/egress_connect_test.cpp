@@ -35,7 +35,8 @@ class EgressTest : public testing::EnforcedCgroupTest {
         "apiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: egress-test }}\n"
         "spec:\n  selector: {{ cgroup: \"{}/*\" }}\n  mode: {}\n  egress:\n    default: deny\n    allow:\n{}",
         selector_path(), mode, allow);
-    apply_policies(text, "egress-test.yaml", /*test_cgroup_too=*/true);
+    // The selector names the children; the test cgroup itself is added as their parent would be.
+    apply_policies(text, "egress-test.yaml", [&](policy::PolicyTargets& t) { t.by_cgroup[cgroup_->id()] = 0; });
   }
 
   // Runs reach() in a child inside the test cgroup (or its child cgroup `sub`).

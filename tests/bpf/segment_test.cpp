@@ -20,11 +20,7 @@
 #include <map>
 #include <optional>
 
-#include "agent/common/mounts.h"
-#include "agent/enforce/cgroup_attachment.h"
-#include "agent/enforce/network_enforcer.h"
-#include "agent/policy/policy_parser.h"
-#include "tests/support/event_collector.h"
+#include "tests/bpf/support/enforced_cgroup_test.h"
 #include "tests/support/kernel_test.h"
 #include "agent/enforce/segment_namespaces.h"
 #include "agent/kernel/map_keys.h"
@@ -35,7 +31,6 @@
 namespace ztai {
 namespace {
 
-using testing::EventCollector;
 using testing::TestCgroup;
 using testing::TestNetns;
 
@@ -44,33 +39,19 @@ struct ServerPorts {
   uint16_t v4_allowed = 0, v4_other = 0, v6 = 0, any4 = 0, any6 = 0;
 };
 
-class SegmentTest : public ::testing::Test {
+class SegmentTest : public testing::EnforcedCgroupTest {
  protected:
   void SetUp() override {
-    ZTAI_KERNEL_PREREQ(testing::kernel_available());
-    auto c = EventCollector::start(LoaderSettings{});
-    ZTAI_KERNEL_PREREQ(c ? Status() : c.error());
-    collector_ = std::move(*c);
-    auto cg = TestCgroup::create("segment");
-    ASSERT_TRUE(cg) << cg.error().message();
-    cgroup_ = std::move(*cg);
+    attach_to_test_cgroup("segment");
+    if (HasFatalFailure() || IsSkipped()) return;
     auto srv = cgroup_->create_child("srv");
     ASSERT_TRUE(srv);
     srv_id_ = *srv;
     for (const char* name : {"a", "b"}) ASSERT_TRUE(cgroup_->create_child(name));
-    auto mounts = read_mounts();
-    ASSERT_TRUE(mounts);
-    mount_ = *find_mount(*mounts, "cgroup2");
-    relative_ = cgroup_->path().substr(mount_.size());
     const BpfPrograms& p = collector_->programs();
-    enforce::EgressMapFds fds = enforce::egress_map_fds(p);
-    ZTAI_KERNEL_PREREQ(fds.valid() && fds.ingress >= 0 ? Status()
-                                                        : make_error(ErrorCode::kUnsupported, "segmentation not loaded"));
-    auto att = enforce::CgroupAttachment::attach(enforce::egress_program_fds(p), cgroup_->path());
-    ZTAI_KERNEL_PREREQ(att ? Status() : att.error());
-    attachment_ = std::move(*att);
+    ZTAI_KERNEL_PREREQ(map_fds_.ingress >= 0 ? Status()
+                                             : make_error(ErrorCode::kUnsupported, "segmentation not loaded"));
     ASSERT_TRUE(attachment_->segmented());
-    enforcer_.emplace(enforce::EgressMaps(fds));
     enforce::SegmentMapFds seg = enforce::segment_map_fds(p);
     ASSERT_TRUE(seg.valid());
     enforce::SegmentSeeders seeders = enforce::segment_seeders(p);
@@ -80,9 +61,7 @@ class SegmentTest : public ::testing::Test {
 
   void TearDown() override {
     stop_server();
-    if (enforcer_) {
-      EXPECT_TRUE(enforcer_->clear());
-    }
+    EnforcedCgroupTest::TearDown();
   }
 
   // The server workload: binds (to ip4/ip6, and the wildcards), reports its ports through a pipe,
@@ -131,33 +110,14 @@ class SegmentTest : public ::testing::Test {
         "spec:\n  selector: {{ cgroup: \"{0}/a\" }}\n"
         "---\napiVersion: ztai.io/v1alpha1\nkind: WorkloadPolicy\nmetadata: {{ name: other }}\n"
         "spec:\n  selector: {{ cgroup: \"{0}/b\" }}\n",
-        relative_, mode, ports_.v4_allowed, ports_.v6, ports_.any4, ports_.any6);
-    auto parsed = policy::parse_policy_text(text, "segment-test.yaml");
-    ASSERT_TRUE(parsed) << parsed.error().message();
-    ASSERT_TRUE(policy::check_policy_set(*parsed));
-    policies_ = *parsed;
-    auto cgroups = policy::scan_cgroups(mount_, nullptr);
-    ASSERT_TRUE(cgroups) << cgroups.error().message();
-    policy::PolicyTargets targets = policy::resolve_targets(policies_, *cgroups);
-    targets.remote_pods = std::move(remote_pods);
-    auto st = enforcer_->apply(policies_, targets, {});
-    ASSERT_TRUE(st) << st.error().message();
+        selector_path(), mode, ports_.v4_allowed, ports_.v6, ports_.any4, ports_.any6);
+    apply_policies(text, "segment-test.yaml",
+                   [&](policy::PolicyTargets& t) { t.remote_pods = std::move(remote_pods); });
   }
 
   int reach_from(const std::string& child, int family, const char* ip, uint16_t port, const TestNetns* ns = nullptr) {
-    last_child_ = cgroup_->fork_into(
+    return exit_code_in_cgroup(
         [&] { return ns && !ns->enter() ? -1 : testing::reach(family, SOCK_STREAM, ip, port); }, child);
-    int status = TestCgroup::wait(last_child_);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::optional<NetDenialPayload> denial_of(pid_t pid, uint16_t port) {
-    const Event* e = collector_->wait_for([&](const Event& x) {
-      const auto* d = x.as<NetDenialPayload>();
-      return d && x.hdr.proc.tgid == static_cast<uint32_t>(pid) && d->dport == port;
-    });
-    if (!e) return std::nullopt;
-    return *e->as<NetDenialPayload>();
   }
 
   // Endpoints the kernel lists for a cgroup.
@@ -196,15 +156,9 @@ class SegmentTest : public ::testing::Test {
     return netns;
   }
 
-  std::unique_ptr<EventCollector> collector_;
-  std::unique_ptr<TestCgroup> cgroup_;
-  std::unique_ptr<enforce::CgroupAttachment> attachment_;
-  std::optional<enforce::NetworkEnforcer> enforcer_;
   std::optional<enforce::SegmentNamespaces> namespaces_;
-  std::vector<policy::WorkloadPolicy> policies_;
-  std::string mount_, relative_;
   uint64_t srv_id_ = 0;
-  pid_t server_ = 0, last_child_ = 0;
+  pid_t server_ = 0;
   int hold_ = -1;
   ServerPorts ports_;
 };

@@ -4,7 +4,6 @@
 
 #include "agent/common/mounts.h"
 #include "agent/policy/policy_parser.h"
-#include "agent/policy/selector.h"
 #include "tests/support/kernel_test.h"
 
 namespace ztai::testing {
@@ -37,7 +36,8 @@ void EnforcedCgroupTest::TearDown() {
 
 std::string EnforcedCgroupTest::selector_path() const { return cgroup_->path().substr(mount_.size()); }
 
-void EnforcedCgroupTest::apply_policies(const std::string& yaml, const std::string& file_name, bool test_cgroup_too) {
+void EnforcedCgroupTest::apply_policies(const std::string& yaml, const std::string& file_name,
+                                        const std::function<void(policy::PolicyTargets&)>& add_targets) {
   auto parsed = policy::parse_policy_text(yaml, file_name);
   ASSERT_TRUE(parsed) << parsed.error().message();
   ASSERT_TRUE(policy::check_policy_set(*parsed));
@@ -45,7 +45,7 @@ void EnforcedCgroupTest::apply_policies(const std::string& yaml, const std::stri
   auto cgroups = policy::scan_cgroups(mount_, nullptr);
   ASSERT_TRUE(cgroups) << cgroups.error().message();
   policy::PolicyTargets targets = policy::resolve_targets(policies_, *cgroups);
-  if (test_cgroup_too) targets.by_cgroup[cgroup_->id()] = 0;
+  if (add_targets) add_targets(targets);
   auto st = enforcer_->apply(policies_, targets, {});
   ASSERT_TRUE(st) << st.error().message();
 }

@@ -16,6 +16,7 @@
 
 #include "agent/enforce/cgroup_attachment.h"
 #include "agent/enforce/network_enforcer.h"
+#include "agent/policy/selector.h"
 #include "agent/policy/workload_policy.h"
 #include "tests/support/event_collector.h"
 #include "tests/support/test_cgroup.h"
@@ -33,9 +34,9 @@ class EnforcedCgroupTest : public ::testing::Test {
   // The test cgroup's path below the cgroup2 mount, as policy selectors name it.
   std::string selector_path() const;
   // Parses policy YAML (file_name for its errors), checks it as a set and applies it to the
-  // cgroups its selectors match now, the test cgroup itself getting the first policy when
-  // test_cgroup_too (its selector names the children, but the test forks into the cgroup).
-  void apply_policies(const std::string& yaml, const std::string& file_name, bool test_cgroup_too);
+  // cgroups its selectors match now, with what add_targets adds (what no selector names).
+  void apply_policies(const std::string& yaml, const std::string& file_name,
+                      const std::function<void(policy::PolicyTargets&)>& add_targets = {});
   // Forks fn into the test cgroup (or its child cgroup `child`); fn's exit code, -1 when it did
   // not exit. The child is last_child_.
   int exit_code_in_cgroup(const std::function<int()>& fn, const std::string& child = "");
