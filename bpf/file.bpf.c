@@ -206,12 +206,6 @@ static __always_inline int file__handle(struct file_call *call, long ret)
 	return 0;
 }
 
-static __always_inline struct pt_regs *file__user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
-
-/* bpf_task_pt_regs gives a BTF pointer: its registers are plain loads, not a helper call each. */
 #define ARG(n) PT_REGS_PARM##n##_SYSCALL(regs)
 
 #define FILE_EXIT(sys) \
@@ -219,7 +213,7 @@ static __always_inline struct pt_regs *file__user_regs(void)
 
 FILE_EXIT(open)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_OPEN, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .flags = (__u32)ARG(2), .mode = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -227,7 +221,7 @@ FILE_EXIT(open)
 
 FILE_EXIT(openat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_OPENAT, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .flags = (__u32)ARG(3), .mode = (__u32)ARG(4)};
 	return file__handle(&c, ctx->ret);
@@ -235,7 +229,7 @@ FILE_EXIT(openat)
 
 FILE_EXIT(openat2)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct open_how how = {};
 	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(3));
 	struct file_call c = {.syscall = ZTAI_FILE_OPENAT2, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
@@ -245,7 +239,7 @@ FILE_EXIT(openat2)
 
 FILE_EXIT(creat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_CREAT, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .flags = 01101 /* O_CREAT | O_WRONLY | O_TRUNC */, .mode = (__u32)ARG(2)};
 	return file__handle(&c, ctx->ret);
@@ -253,14 +247,14 @@ FILE_EXIT(creat)
 
 FILE_EXIT(unlink)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_UNLINK, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1)};
 	return file__handle(&c, ctx->ret);
 }
 
 FILE_EXIT(unlinkat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_UNLINKAT, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .flags = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -268,7 +262,7 @@ FILE_EXIT(unlinkat)
 
 FILE_EXIT(rename)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_RENAME, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .dirfd2 = AT_FDCWD_VALUE, .path2 = (const char *)ARG(2)};
 	return file__handle(&c, ctx->ret);
@@ -276,7 +270,7 @@ FILE_EXIT(rename)
 
 FILE_EXIT(renameat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_RENAMEAT, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .dirfd2 = (int)ARG(3), .path2 = (const char *)ARG(4)};
 	return file__handle(&c, ctx->ret);
@@ -284,7 +278,7 @@ FILE_EXIT(renameat)
 
 FILE_EXIT(renameat2)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_RENAMEAT2, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .dirfd2 = (int)ARG(3), .path2 = (const char *)ARG(4), .flags = (__u32)ARG(5)};
 	return file__handle(&c, ctx->ret);
@@ -292,7 +286,7 @@ FILE_EXIT(renameat2)
 
 FILE_EXIT(chmod)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_CHMOD, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .mode = (__u32)ARG(2)};
 	return file__handle(&c, ctx->ret);
@@ -300,14 +294,14 @@ FILE_EXIT(chmod)
 
 FILE_EXIT(fchmod)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_FCHMOD, .fd = (int)ARG(1), .mode = (__u32)ARG(2)};
 	return file__handle(&c, ctx->ret);
 }
 
 FILE_EXIT(fchmodat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_FCHMODAT, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .mode = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -315,7 +309,7 @@ FILE_EXIT(fchmodat)
 
 FILE_EXIT(chown)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_CHOWN, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .uid = (__u32)ARG(2), .gid = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -323,7 +317,7 @@ FILE_EXIT(chown)
 
 FILE_EXIT(lchown)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_LCHOWN, .dirfd = AT_FDCWD_VALUE, .path = (const char *)ARG(1),
 			      .uid = (__u32)ARG(2), .gid = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -331,7 +325,7 @@ FILE_EXIT(lchown)
 
 FILE_EXIT(fchown)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_FCHOWN, .fd = (int)ARG(1), .uid = (__u32)ARG(2),
 			      .gid = (__u32)ARG(3)};
 	return file__handle(&c, ctx->ret);
@@ -339,7 +333,7 @@ FILE_EXIT(fchown)
 
 FILE_EXIT(fchownat)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_FCHOWNAT, .dirfd = (int)ARG(1), .path = (const char *)ARG(2),
 			      .uid = (__u32)ARG(3), .gid = (__u32)ARG(4), .flags = (__u32)ARG(5)};
 	return file__handle(&c, ctx->ret);
@@ -347,7 +341,7 @@ FILE_EXIT(fchownat)
 
 FILE_EXIT(memfd_create)
 {
-	struct pt_regs *regs = file__user_regs();
+	struct pt_regs *regs = task__user_regs();
 	struct file_call c = {.syscall = ZTAI_FILE_MEMFD_CREATE, .path = (const char *)ARG(1),
 			      .flags = (__u32)ARG(2)};
 	return file__handle(&c, ctx->ret);

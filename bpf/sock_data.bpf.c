@@ -3,7 +3,9 @@
  * such as Ollama on 11434 or vLLM on 8000, spoken to over plain HTTP), and on the stdio pipes (fd
  * 0 and 1) of selected processes (MCP stdio servers, lib/stdio.h). The bytes of read, write,
  * sendto, recvfrom, readv and writev (up to SOCK_MAX_IOV iovecs) are copied at the syscall's
- * exit with the count it returned. Both ends of a socket are captured when both are local (the
+ * exit with the count it returned; the exit program alone decides, from the arguments still in
+ * the saved user registers, so a call that is not captured costs one program run, not an entry
+ * and an exit with a per-thread map between them. Both ends of a socket are captured when both are local (the
  * client's writes and the server's reads); of a pipe, only the server's end. sendmsg and recvmsg
  * are not captured. And the first write on each TCP connection a process makes, when it starts a
  * TLS ClientHello (for the server name of TLS that is not hooked). Off until the agent lists
@@ -14,6 +16,7 @@
 #include "lib/data.h"
 #include "lib/net.h"
 #include "lib/stdio.h"
+#include "lib/task.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -48,22 +51,13 @@ struct {
 
 struct sock_call {
 	__u64 session; /* struct sock *, or the pipe's struct inode * */
-	__u64 hello_sk; /* the first write on a connection made: its struct sock *, else 0 */
 	__u64 buf;
 	__s32 fd;
 	__u32 peer;
 	__u32 iovcnt; /* readv/writev: buf is the iovec array; 0: buf is the bytes */
 	__u8 direction;
 	__u8 source;
-	__u8 _pad[2];
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
-	__type(value, struct sock_call);
-} sock_calls SEC(".maps");
 
 static __always_inline __u32 sock__on(void)
 {
@@ -73,27 +67,22 @@ static __always_inline __u32 sock__on(void)
 	return on ? *on : 0;
 }
 
-/* A pipe (or unix socket) at fd 0 or 1 of a captured server: the call is remembered with it as its session
+/* A pipe (or unix socket) at fd 0 or 1 of a captured server: the call is captured with it as its session
  * (each pipe is one direction's stream; the decoder pairs requests and responses per process). */
-static __always_inline bool sock__stdio_call(long fd, struct sock_call *call)
+static __always_inline bool sock__stdio_call(struct file *file, struct sock *sk, struct sock_call *call)
 {
-	if (fd != 0 && fd != 1)
+	if (call->fd != 0 && call->fd != 1)
 		return false;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ztai_stdio_proc *p = bpf_map_lookup_elem(&stdio_procs, &tgid);
 	if (!p || p->role != ZTAI_STDIO_SERVER)
 		return false;
-	struct file *file = net__file_of_fd(fd);
-	if (!file)
-		return false;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	__u32 mode = BPF_CORE_READ(inode, i_mode) & ZTAI_S_IFMT;
 	/* libuv (node) gives a child's stdio a unix socketpair, Python and shells a pipe. */
-	if (mode == ZTAI_S_IFSOCK) {
-		struct socket *sock = BPF_CORE_READ(file, private_data);
-		if (BPF_CORE_READ(sock, sk, __sk_common.skc_family) != ZTAI_AF_UNIX)
+	if (sk) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) != ZTAI_AF_UNIX)
 			return false;
-	} else if (mode != ZTAI_S_IFIFO) {
+	} else if ((BPF_CORE_READ(inode, i_mode) & ZTAI_S_IFMT) != ZTAI_S_IFIFO) {
 		return false;
 	}
 	call->session = (__u64)inode;
@@ -102,11 +91,8 @@ static __always_inline bool sock__stdio_call(long fd, struct sock_call *call)
 	return true;
 }
 
-static __always_inline bool sock__port_call(long fd, struct sock_call *call)
+static __always_inline bool sock__port_call(struct sock *sk, struct sock_call *call)
 {
-	struct sock *sk = net__sock_of_fd(fd);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return false;
 	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (!bpf_map_lookup_elem(&data_ports, &lport) && !bpf_map_lookup_elem(&data_ports, &rport))
@@ -116,29 +102,19 @@ static __always_inline bool sock__port_call(long fd, struct sock_call *call)
 	return true;
 }
 
+/* The first write on a connection marked at connect: true once, and the mark is gone. */
+static __always_inline bool sock__first_write(long fd)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)fd;
+
+	if (!bpf_map_lookup_elem(&hello_pending, &key))
+		return false;
+	bpf_map_delete_elem(&hello_pending, &key);
+	return true;
+}
+
 /* iovecs of one readv/writev followed; the bytes past them are counted as truncated. */
 #define SOCK_MAX_IOV 16
-
-static __always_inline int sock__enter(long fd, __u64 buf, __u32 iovcnt, __u8 direction)
-{
-	__u32 on = sock__on();
-	if (!on || !data__in_scope())
-		return 0;
-	struct sock_call call = {.buf = buf, .fd = fd, .iovcnt = iovcnt, .direction = direction};
-	bool data = ((on & SOCK_DATA_STDIO) && sock__stdio_call(fd, &call)) || ((on & SOCK_DATA_PORTS) && sock__port_call(fd, &call));
-	if ((on & SOCK_DATA_HELLO) && direction == ZTAI_DATA_EGRESS && !iovcnt) {
-		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)fd;
-		if (bpf_map_lookup_elem(&hello_pending, &key)) {
-			bpf_map_delete_elem(&hello_pending, &key);
-			call.hello_sk = (__u64)net__sock_of_fd(fd);
-		}
-	}
-	if (!data && !call.hello_sk)
-		return 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&sock_calls, &tid, &call, BPF_ANY);
-	return 0;
-}
 
 /* The first write on a TCP connection the process made, when it starts a ClientHello: its first
  * ZTAI_TLS_HELLO_MAX bytes, parsed by the agent for the server name. */
@@ -199,33 +175,53 @@ static long sock__iov(__u32 i, struct sock_iov_ctx *c)
 	return 0;
 }
 
-static __always_inline int sock__exit(long ret)
+static __always_inline void sock__emit(struct sock_call *call, __u32 bytes)
 {
-	if (!sock__on())
-		return 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sock_call *found = bpf_map_lookup_elem(&sock_calls, &tid);
-
-	if (!found)
-		return 0;
-	struct sock_call call = *found;
-	bpf_map_delete_elem(&sock_calls, &tid);
-	if (ret <= 0)
-		return 0;
-	if (ret > 0xffffffffl)
-		ret = 0xffffffffl;
-	if (call.hello_sk)
-		sock__emit_hello((struct sock *)call.hello_sk, call.buf, call.fd, ret);
-	if (!call.source)
-		return 0;
-	if (!call.iovcnt) {
-		data__emit_peer_call(call.source, call.direction, call.session, call.buf, ret, call.fd, call.peer);
-		return 0;
+	if (!call->iovcnt) {
+		data__emit_peer_call(call->source, call->direction, call->session, call->buf, bytes, call->fd, call->peer);
+		return;
 	}
-	struct sock_iov_ctx c = {.call = &call, .left = ret};
+	struct sock_iov_ctx c = {.call = call, .left = bytes};
 	bpf_loop(SOCK_MAX_IOV, sock__iov, &c, 0);
 	if (c.left)
 		counters__data_truncated(c.left);
+}
+
+/* A read or write that moved `ret` bytes; `vectored`: readv/writev, whose third argument counts
+ * the iovecs. What costs least decides first: the switches, then the file at the fd (a socket or
+ * not), and only for a socket or a stdio fd a map. */
+static __always_inline int sock__exit(long ret, __u8 direction, bool vectored)
+{
+	if (ret <= 0)
+		return 0;
+	__u32 on = sock__on();
+	if (!on || !data__in_scope())
+		return 0;
+	struct pt_regs *regs = task__user_regs();
+	struct sock_call call = {
+		.buf = PT_REGS_PARM2_SYSCALL(regs),
+		.fd = (int)PT_REGS_PARM1_SYSCALL(regs),
+		.iovcnt = vectored ? (__u32)PT_REGS_PARM3_SYSCALL(regs) : 0,
+		.direction = direction,
+	};
+	struct file *file = net__file_of_fd(call.fd);
+	if (!file)
+		return 0;
+	struct sock *sk = net__sock_of_file(file);
+	if (!sk && !(on & SOCK_DATA_STDIO))
+		return 0;
+	if (ret > 0xffffffffl)
+		ret = 0xffffffffl;
+	if ((on & SOCK_DATA_STDIO) && sock__stdio_call(file, sk, &call)) {
+		sock__emit(&call, ret);
+		return 0;
+	}
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if ((on & SOCK_DATA_HELLO) && direction == ZTAI_DATA_EGRESS && !vectored && sock__first_write(call.fd))
+		sock__emit_hello(sk, call.buf, call.fd, ret);
+	if ((on & SOCK_DATA_PORTS) && sock__port_call(sk, &call))
+		sock__emit(&call, ret);
 	return 0;
 }
 
@@ -245,29 +241,15 @@ int sock_enter_connect(struct ztai_sys_enter_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int sock_enter_write(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_EGRESS); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sock_enter_sendto(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_EGRESS); }
-SEC("tracepoint/syscalls/sys_enter_read")
-int sock_enter_read(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_INGRESS); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sock_enter_recvfrom(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], 0, ZTAI_DATA_INGRESS); }
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int sock_enter_writev(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ctx->args[2], ZTAI_DATA_EGRESS); }
-SEC("tracepoint/syscalls/sys_enter_readv")
-int sock_enter_readv(struct ztai_sys_enter_ctx *ctx) { return sock__enter(ctx->args[0], ctx->args[1], ctx->args[2], ZTAI_DATA_INGRESS); }
-
 SEC("tracepoint/syscalls/sys_exit_write")
-int sock_exit_write(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_write(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_EGRESS, false); }
 SEC("tracepoint/syscalls/sys_exit_sendto")
-int sock_exit_sendto(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_sendto(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_EGRESS, false); }
 SEC("tracepoint/syscalls/sys_exit_read")
-int sock_exit_read(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_read(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_INGRESS, false); }
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int sock_exit_recvfrom(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_recvfrom(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_INGRESS, false); }
 SEC("tracepoint/syscalls/sys_exit_writev")
-int sock_exit_writev(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_writev(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_EGRESS, true); }
 SEC("tracepoint/syscalls/sys_exit_readv")
-int sock_exit_readv(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret); }
+int sock_exit_readv(struct ztai_sys_exit_ctx *ctx) { return sock__exit(ctx->ret, ZTAI_DATA_INGRESS, true); }

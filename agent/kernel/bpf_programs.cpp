@@ -235,11 +235,10 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
       // Plaintext on sockets of selected ports and on stdio pipes of selected processes, and the
       // ClientHello of TCP connections made; idle until capture_ports() lists a port or
-      // capture_stdio() or capture_tls_hello() is called.
-      {"sock_data", "tracepoint", false,
-       {skel->progs.sock_enter_write, skel->progs.sock_enter_sendto, skel->progs.sock_enter_read,
-        skel->progs.sock_enter_recvfrom, skel->progs.sock_enter_writev, skel->progs.sock_enter_readv,
-        skel->progs.sock_exit_write, skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
+      // capture_stdio() or capture_tls_hello() is called. Exit tracepoints only, reading the
+      // arguments from the saved user registers: one program per read or write.
+      {"sock_data", "task_pt_regs", false,
+       {skel->progs.sock_exit_write, skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
         skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv,
         skel->progs.sock_enter_connect}},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.

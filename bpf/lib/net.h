@@ -51,31 +51,35 @@ struct ztai_sock_state_ctx {
 	__u8 daddr_v6[16];
 };
 
-/* The sock behind a file descriptor of the current task, NULL when it is not a socket. */
-/* The file at fd in the current task's table, NULL when there is none. */
+/* The file at fd in the current task's table, NULL when there is none. The walk to the table is
+ * loads through the task's BTF pointer, inlined; only the slot is a helper read (the table is
+ * an array of pointers, which BTF does not type): it runs on every read and write. */
 static __always_inline struct file *net__file_of_fd(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	struct fdtable *fdt = task->files->fdt;
 
-	if (fd < 0 || fd >= max_fds)
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)fdt->fd + fd * sizeof(file)))
 		return NULL;
 	return file;
 }
 
-static __always_inline struct sock *net__sock_of_fd(long fd)
+/* The sock behind an open file, NULL when it is not a socket. */
+static __always_inline struct sock *net__sock_of_file(struct file *file)
 {
-	struct file *file = net__file_of_fd(fd);
-
 	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & ZTAI_S_IFMT) != ZTAI_S_IFSOCK)
 		return NULL;
 	struct socket *sock = BPF_CORE_READ(file, private_data);
 	return BPF_CORE_READ(sock, sk);
+}
+
+/* The sock behind a file descriptor of the current task, NULL when it is not a socket. */
+static __always_inline struct sock *net__sock_of_fd(long fd)
+{
+	return net__sock_of_file(net__file_of_fd(fd));
 }
 
 /* The local end of a sock (bound address and port). BPF_CORE_READ_INTO copies sizeof(*dst):

@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "../abi/events.h"
 
@@ -34,6 +35,15 @@ static __always_inline __u64 task__cgroup_id(struct task_struct *task)
 static __always_inline bool task__is_thread_group_leader(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid);
+}
+
+/* The current task's saved user registers: at a syscall's exit they still hold its arguments, so
+ * an exit tracepoint alone knows the call and its result, with no state kept from the entry.
+ * bpf_task_pt_regs gives a BTF pointer: its registers are plain loads, not a helper call each
+ * (PT_REGS_PARM<n>_SYSCALL). */
+static __always_inline struct pt_regs *task__user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 #define TASK_PFA_NO_NEW_PRIVS 0 /* bit of task_struct.atomic_flags, include/linux/sched.h */
