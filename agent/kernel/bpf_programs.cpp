@@ -160,6 +160,15 @@ Status pin_skeleton_links(ztai_bpf* skel, EnforcementPins& pins) {
   return {};
 }
 
+// Exit tracepoints only, reading the arguments from the saved user registers: one program per
+// read or write. They run on every read and write on the host, so they are attached when the
+// first capture is switched on, not at load.
+std::vector<bpf_program*> sock_data_programs(ztai_bpf* skel) {
+  return {skel->progs.sock_exit_write,    skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
+          skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv,
+          skel->progs.sock_enter_connect};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& settings, const KernelFeatures& features) {
@@ -234,13 +243,9 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
         skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
       // Plaintext on sockets of selected ports and on stdio pipes of selected processes, and the
-      // ClientHello of TCP connections made; idle until capture_ports() lists a port or
-      // capture_stdio() or capture_tls_hello() is called. Exit tracepoints only, reading the
-      // arguments from the saved user registers: one program per read or write.
-      {"sock_data", "task_pt_regs", false,
-       {skel->progs.sock_exit_write, skel->progs.sock_exit_sendto, skel->progs.sock_exit_read,
-        skel->progs.sock_exit_recvfrom, skel->progs.sock_exit_writev, skel->progs.sock_exit_readv,
-        skel->progs.sock_enter_connect}},
+      // ClientHello of TCP connections made; attached when capture_ports() lists a port or
+      // capture_stdio() or capture_tls_hello() is called.
+      {"sock_data", "task_pt_regs", false, sock_data_programs(skel)},
       // Process enforcement: a denied exec or io_uring_setup is answered with SIGKILL.
       {"guard", "send_signal", false, {skel->progs.guard_exec, skel->progs.guard_io_uring_setup}},
       {"guard_unix", "cgroup_unix_connect", false, {skel->progs.guard_connect_unix}},
@@ -258,6 +263,7 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
   for (bpf_program* p : {skel->progs.quarantine_cut, skel->progs.seg_seed_tcp, skel->progs.seg_seed_udp}) {
     bpf_program__set_autoattach(p, false);
   }
+  for (bpf_program* p : sock_data_programs(skel)) bpf_program__set_autoattach(p, false);
   for (bpf_program* p : {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
                          skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
                          skel->progs.tls_return, skel->progs.tls_go_write, skel->progs.tls_go_read,
@@ -300,7 +306,7 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
 
 BpfPrograms::~BpfPrograms() {
   // Every link first, all at once; then the skeleton frees programs and maps (that does not wait).
-  std::vector<bpf_link*> links;
+  std::vector<bpf_link*> links(sock_data_links_.begin(), sock_data_links_.end());
   const bpf_object_skeleton* s = skel_->skeleton;
   for (int i = 0; i < s->prog_cnt; i++) links.push_back(*s->progs[i].link);
   destroy_links(links);
@@ -355,6 +361,18 @@ Status BpfPrograms::select_stdio(uint32_t tgid, uint32_t client_tgid, bool serve
 
 // One reader-modify-writer (the agent's thread): the bits are bpf/sock_data.bpf.c's SOCK_DATA_*.
 Status BpfPrograms::set_sock_data(uint32_t bit, bool on) const {
+  if (on && sock_data_links_.empty() && family_loaded("sock_data")) {
+    for (bpf_program* p : sock_data_programs(skel_)) {
+      bpf_link* l = bpf_program__attach(p);
+      if (!l) {
+        int err = errno;
+        for (bpf_link* made : sock_data_links_) bpf_link__destroy(made);
+        sock_data_links_.clear();
+        return make_error(ErrorCode::kKernel, "attaching {} failed: {}", bpf_program__name(p), strerror(err));
+      }
+      sock_data_links_.push_back(l);
+    }
+  }
   __u32 zero = 0, bits = 0;
   if (int r = bpf_map__lookup_elem(skel_->maps.sock_data_on, &zero, sizeof(zero), &bits, sizeof(bits), 0); r != 0) {
     return make_error(ErrorCode::kKernel, "reading the socket and pipe capture switch failed: {}", strerror(-r));

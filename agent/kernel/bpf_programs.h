@@ -18,6 +18,7 @@
 
 struct ztai_bpf;
 struct bpf_program;
+struct bpf_link;
 
 namespace ztai {
 
@@ -95,6 +96,7 @@ class BpfPrograms {
   ztai_bpf* skel_;
   std::vector<std::string> attached_;
   std::vector<std::string> loaded_families_;
+  mutable std::vector<bpf_link*> sock_data_links_;  // attached by the first capture switched on
 };
 
 }  // namespace ztai
