@@ -220,13 +220,9 @@ TEST_F(SegmentTest, EndpointsGoWhenTheSocketsClose) {
 
 // Pods of one node: a caller in another network namespace names the listener by its address.
 TEST_F(SegmentTest, CallersInAnotherNetworkNamespaceAreChecked) {
-  auto client = TestNetns::create();
-  ASSERT_TRUE(client) << client.error().message();
-  auto server = TestNetns::create();
-  ASSERT_TRUE(server) << server.error().message();
-  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.7.1/24", "fd7a:7a74::1/64", **server, "198.18.7.2/24",
-                                       "fd7a:7a74::2/64"));
-  start_server(server->get(), "198.18.7.2", "fd7a:7a74::2");
+  auto ns = testing::linked_namespaces("198.18.7", "fd7a:7a74");
+  ASSERT_TRUE(ns) << ns.error().message();
+  start_server(ns->server.get(), "198.18.7.2", "fd7a:7a74::2");
   apply("enforce");
   // The server's binds noted its namespace; the agent reads it at once, before any scan.
   EXPECT_FALSE(listed_netns("198.18.7.2"));
@@ -237,7 +233,7 @@ TEST_F(SegmentTest, CallersInAnotherNetworkNamespaceAreChecked) {
   EXPECT_EQ(listed_netns("fd7a:7a74::2"), netns);
   EXPECT_FALSE(listed_netns("198.18.7.1")) << "the client's namespace bound nothing and was not scanned";
 
-  const TestNetns* from = client->get();
+  const TestNetns* from = ns->callers.get();
   EXPECT_EQ(reach_from("a", AF_INET, "198.18.7.2", ports_.v4_allowed, from), 0);
   EXPECT_EQ(reach_from("a", AF_INET, "198.18.7.2", ports_.v4_other, from), EPERM) << "a port no rule allows";
   EXPECT_EQ(reach_from("b", AF_INET, "198.18.7.2", ports_.v4_allowed, from), EPERM);
@@ -258,15 +254,11 @@ TEST_F(SegmentTest, CallersInAnotherNetworkNamespaceAreChecked) {
 // A pod of another node: no namespace of this node holds its address; the cluster's pod list says
 // which policy selects it, and every port of it is checked (its listeners are not known here).
 TEST_F(SegmentTest, PodsOfOtherNodesAreCheckedOnEveryPort) {
-  auto client = TestNetns::create();
-  ASSERT_TRUE(client) << client.error().message();
-  auto server = TestNetns::create();
-  ASSERT_TRUE(server) << server.error().message();
-  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.12.1/24", "fd7a:7a77::1/64", **server, "198.18.12.2/24",
-                                       "fd7a:7a77::2/64"));
+  auto ns = testing::linked_namespaces("198.18.12", "fd7a:7a77");
+  ASSERT_TRUE(ns) << ns.error().message();
   // The server's namespace is never read: it stands for another node.
-  start_server(server->get(), "198.18.12.2", "fd7a:7a77::2");
-  const TestNetns* from = client->get();
+  start_server(ns->server.get(), "198.18.12.2", "fd7a:7a77::2");
+  const TestNetns* from = ns->callers.get();
   apply("enforce");
   EXPECT_EQ(reach_from("b", AF_INET, "198.18.12.2", ports_.v4_allowed, from), 0) << "unknown address: not checked";
 
@@ -288,13 +280,9 @@ TEST_F(SegmentTest, PodsOfOtherNodesAreCheckedOnEveryPort) {
 // Listeners bound before the agent attached: the first read of their namespace lists them with the
 // socket iterators, as their binds would have.
 TEST_F(SegmentTest, ListenersOlderThanTheAgentAreListedWhenTheirNamespaceIsRead) {
-  auto client = TestNetns::create();
-  ASSERT_TRUE(client) << client.error().message();
-  auto server = TestNetns::create();
-  ASSERT_TRUE(server) << server.error().message();
-  ASSERT_TRUE(testing::link_namespaces(**client, "198.18.14.1/24", "fd7a:7a78::1/64", **server, "198.18.14.2/24",
-                                       "fd7a:7a78::2/64"));
-  start_server(server->get(), "198.18.14.2", "fd7a:7a78::2");
+  auto ns = testing::linked_namespaces("198.18.14", "fd7a:7a78");
+  ASSERT_TRUE(ns) << ns.error().message();
+  start_server(ns->server.get(), "198.18.14.2", "fd7a:7a78::2");
   forget_endpoints_of(srv_id_);
   ASSERT_EQ(endpoints_of(srv_id_), 0u);
   apply("enforce");
@@ -302,7 +290,7 @@ TEST_F(SegmentTest, ListenersOlderThanTheAgentAreListedWhenTheirNamespaceIsRead)
   ASSERT_TRUE(scan) << scan.error().message();
   EXPECT_EQ(endpoints_of(srv_id_), 5u) << "the server's five sockets, listed again";
   EXPECT_GE(namespaces_->seeded(), 5u);
-  const TestNetns* from = client->get();
+  const TestNetns* from = ns->callers.get();
   EXPECT_EQ(reach_from("b", AF_INET, "198.18.14.2", ports_.any4, from), EPERM);
   EXPECT_EQ(reach_from("a", AF_INET, "198.18.14.2", ports_.any4, from), 0);
   EXPECT_EQ(reach_from("b", AF_INET6, "fd7a:7a78::2", ports_.v6, from), EPERM);
@@ -314,17 +302,13 @@ TEST_F(SegmentTest, ListenersOlderThanTheAgentAreListedWhenTheirNamespaceIsRead)
 
 // A scan lists the namespaces of every process, binds or not, and forgets those no process is in.
 TEST_F(SegmentTest, ScansListEveryNamespaceAndForgetTheGoneOnes) {
-  auto a = TestNetns::create();
-  ASSERT_TRUE(a) << a.error().message();
-  auto b = TestNetns::create();
-  ASSERT_TRUE(b) << b.error().message();
-  ASSERT_TRUE(testing::link_namespaces(**a, "198.18.8.1/24", "fd7a:7a75::1/64", **b, "198.18.8.2/24",
-                                       "fd7a:7a75::2/64"));
+  auto ns = testing::linked_namespaces("198.18.8", "fd7a:7a75");
+  ASSERT_TRUE(ns) << ns.error().message();
   // The same address in two namespaces names neither (on a veth pair inside each: no dummy module).
-  for (const auto* ns : {a->get(), b->get()}) {
-    ASSERT_TRUE(ns->ip({"link", "add", "ztai2", "type", "veth", "peer", "name", "ztai3"}));
-    ASSERT_TRUE(ns->ip({"addr", "add", "198.18.9.1/32", "dev", "ztai2"}));
-    ASSERT_TRUE(ns->ip({"link", "set", "ztai2", "up"}));
+  for (const TestNetns* each : {ns->callers.get(), ns->server.get()}) {
+    ASSERT_TRUE(each->ip({"link", "add", "ztai2", "type", "veth", "peer", "name", "ztai3"}));
+    ASSERT_TRUE(each->ip({"addr", "add", "198.18.9.1/32", "dev", "ztai2"}));
+    ASSERT_TRUE(each->ip({"link", "set", "ztai2", "up"}));
   }
   auto scan = namespaces_->scan();
   ASSERT_TRUE(scan) << scan.error().message();
@@ -336,7 +320,7 @@ TEST_F(SegmentTest, ScansListEveryNamespaceAndForgetTheGoneOnes) {
   EXPECT_EQ(listed_netns("198.18.9.1"), uint64_t{ZTAI_LOCAL_ADDR_SHARED});
   EXPECT_FALSE(listed_netns("127.0.0.1")) << "loopback never leaves its namespace";
 
-  b->reset();
+  ns->server.reset();
   scan = namespaces_->scan();
   ASSERT_TRUE(scan) << scan.error().message();
   EXPECT_GE(scan->forgotten, 1u);

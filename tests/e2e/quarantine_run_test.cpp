@@ -16,7 +16,6 @@
 #include <map>
 #include <set>
 
-#include "agent/common/mounts.h"
 #include "tests/e2e/support/agent_process.h"
 #include "tests/e2e/support/rule_scenario.h"
 #include "tests/support/kernel_test.h"
@@ -83,9 +82,7 @@ class QuarantineRun : public ::testing::Test {
     ASSERT_TRUE(cg) << cg.error().message();
     cgroup_ = std::move(*cg);
     for (const char* c : {"w", "srv", "gw"}) ASSERT_TRUE(cgroup_->create_child(c));
-    auto mounts = read_mounts();
-    ASSERT_TRUE(mounts);
-    relative_ = cgroup_->path().substr(find_mount(*mounts, "cgroup2")->size());
+    relative_ = cgroup_->relative_path();
     dir_ = files_.dir();
     socket_ = dir_ + "/control.sock";
     std::ofstream(dir_ + "/policy.yaml") << fmt::format(

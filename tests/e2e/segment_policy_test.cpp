@@ -19,11 +19,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "agent/common/mounts.h"
 #include "tests/e2e/support/agent_process.h"
 #include "tests/support/kernel_test.h"
 #include "tests/support/kube_api_double.h"
 #include "tests/support/loopback.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_cgroup.h"
 #include "tests/support/test_netns.h"
 
@@ -43,26 +43,14 @@ class SegmentPolicy : public ::testing::Test {
     ASSERT_TRUE(cg) << cg.error().message();
     cgroup_ = std::move(*cg);
     for (const char* child : {"srv", "gateway", "other"}) ASSERT_TRUE(cgroup_->create_child(child));
-    auto mounts = read_mounts();
-    ASSERT_TRUE(mounts);
-    relative_ = cgroup_->path().substr(find_mount(*mounts, "cgroup2")->size());
-    auto callers = TestNetns::create();
-    ASSERT_TRUE(callers) << callers.error().message();
-    callers_ = std::move(*callers);
-    auto pod = TestNetns::create();
-    ASSERT_TRUE(pod) << pod.error().message();
-    pod_ = std::move(*pod);
-    ASSERT_TRUE(testing::link_namespaces(*callers_, "198.18.10.1/24", "fd7a:7a76::1/64", *pod_, "198.18.10.2/24",
-                                         "fd7a:7a76::2/64"));
-    char tmpl[] = "/tmp/ztai-segment-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    relative_ = cgroup_->relative_path();
+    auto ns = testing::linked_namespaces("198.18.10", "fd7a:7a76");
+    ASSERT_TRUE(ns) << ns.error().message();
+    callers_ = std::move(ns->callers);
+    pod_ = std::move(ns->server);
+    dir_ = files_.path();
+    ASSERT_FALSE(dir_.empty());
     std::filesystem::create_directory(dir_ + "/rules");
-  }
-
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
   // api (selected by `api_selector`) lets only the gateway workload in, on every port.
@@ -115,6 +103,7 @@ class SegmentPolicy : public ::testing::Test {
 
   std::unique_ptr<TestCgroup> cgroup_;
   std::unique_ptr<TestNetns> callers_, pod_;
+  testing::TempDir files_{"ztai-segment"};
   std::string relative_, dir_;
 };
 

@@ -45,7 +45,7 @@ Result<std::unique_ptr<TestCgroup>> TestCgroup::create(const std::string& tag) {
     remove_dir(path);
     return id.error();
   }
-  return std::unique_ptr<TestCgroup>(new TestCgroup(path, *id));
+  return std::unique_ptr<TestCgroup>(new TestCgroup(*root, path, *id));
 }
 
 TestCgroup::~TestCgroup() {

@@ -23,6 +23,8 @@ class TestCgroup {
   TestCgroup& operator=(const TestCgroup&) = delete;
 
   const std::string& path() const { return path_; }
+  // The path below the cgroup v2 mount, as policy selectors and the agent name it.
+  std::string relative_path() const { return path_.substr(mount_.size()); }
   uint64_t id() const { return id_; }
 
   // A child cgroup below this one (removed with it); its id.
@@ -36,7 +38,9 @@ class TestCgroup {
   static int wait(pid_t pid);
 
  private:
-  TestCgroup(std::string path, uint64_t id) : path_(std::move(path)), id_(id) {}
+  TestCgroup(std::string mount, std::string path, uint64_t id)
+      : mount_(std::move(mount)), path_(std::move(path)), id_(id) {}
+  std::string mount_;
   std::string path_;
   uint64_t id_;
   std::vector<std::string> children_;

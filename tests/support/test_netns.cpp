@@ -75,23 +75,28 @@ Status TestNetns::ip(const std::vector<std::string>& args) const {
   return {};
 }
 
-Status link_namespaces(const TestNetns& a, const std::string& a_v4, const std::string& a_v6, const TestNetns& b,
-                       const std::string& b_v4, const std::string& b_v6) {
-  // Names are per namespace, so fixed ones never clash with the host's or another test's.
-  if (Status st = a.ip({"link", "add", "ztai0", "type", "veth", "peer", "name", "ztai1", "netns",
-                        std::to_string(b.holder())});
-      !st) {
-    return st;
+Result<LinkedNamespaces> linked_namespaces(const std::string& net4, const std::string& net6) {
+  LinkedNamespaces out;
+  for (auto* ns : {&out.callers, &out.server}) {
+    auto made = TestNetns::create();
+    if (!made) return made.error();
+    *ns = std::move(*made);
   }
-  for (auto [ns, dev, v4, v6] : {std::tuple{&a, "ztai0", &a_v4, &a_v6}, std::tuple{&b, "ztai1", &b_v4, &b_v6}}) {
+  // Names are per namespace, so fixed ones never clash with the host's or another test's.
+  if (Status st = out.callers->ip({"link", "add", "ztai0", "type", "veth", "peer", "name", "ztai1", "netns",
+                                   std::to_string(out.server->holder())});
+      !st) {
+    return st.error();
+  }
+  for (auto [ns, dev, host] : {std::tuple{out.callers.get(), "ztai0", "1"}, std::tuple{out.server.get(), "ztai1", "2"}}) {
     for (const std::vector<std::string>& cmd :
-         {std::vector<std::string>{"addr", "add", *v4, "dev", dev},
-          std::vector<std::string>{"-6", "addr", "add", *v6, "dev", dev, "nodad"},
+         {std::vector<std::string>{"addr", "add", fmt::format("{}.{}/24", net4, host), "dev", dev},
+          std::vector<std::string>{"-6", "addr", "add", fmt::format("{}::{}/64", net6, host), "dev", dev, "nodad"},
           std::vector<std::string>{"link", "set", dev, "up"}}) {
-      if (Status st = ns->ip(cmd); !st) return st;
+      if (Status st = ns->ip(cmd); !st) return st.error();
     }
   }
-  return {};
+  return out;
 }
 
 }  // namespace ztai::testing

@@ -38,8 +38,11 @@ class TestNetns {
   int fd_;
 };
 
-// A veth pair between a and b, up, with an IPv4 and an IPv6 address (CIDR) at each end.
-Status link_namespaces(const TestNetns& a, const std::string& a_v4, const std::string& a_v6, const TestNetns& b,
-                       const std::string& b_v4, const std::string& b_v6);
+// Two new namespaces linked by a veth pair, up: `callers` at <net4>.1/24 and <net6>::1/64, `server`
+// at <net4>.2 and <net6>::2 (net4 "198.18.7", net6 "fd7a:7a74").
+struct LinkedNamespaces {
+  std::unique_ptr<TestNetns> callers, server;
+};
+Result<LinkedNamespaces> linked_namespaces(const std::string& net4, const std::string& net6);
 
 }  // namespace ztai::testing
