@@ -34,7 +34,7 @@ void EnforcedCgroupTest::TearDown() {
   }
 }
 
-std::string EnforcedCgroupTest::selector_path() const { return cgroup_->path().substr(mount_.size()); }
+std::string EnforcedCgroupTest::selector_path() const { return cgroup_->relative_path(); }
 
 void EnforcedCgroupTest::apply_policies(const std::string& yaml, const std::string& file_name,
                                         const std::function<void(policy::PolicyTargets&)>& add_targets) {
