@@ -21,9 +21,16 @@ Result<uint64_t> dir_inode(const std::string& path) {
   return static_cast<uint64_t>(sb.st_ino);
 }
 
-// A cgroup keeps its directory busy until its last task is reaped; retry briefly.
+// A cgroup keeps its directory busy until its last task is gone. Only the test's own children
+// can be in it: a failed test may leave one running (a loop it never stopped), which cgroup.kill
+// ends so the directory goes; then retry while they are reaped.
 void remove_dir(const std::string& path) {
-  for (int i = 0; i < 100; ++i) {
+  if (int fd = open((path + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC); fd >= 0) {
+    ssize_t n = write(fd, "1", 1);  // refused before 5.14: then the retries are all there is
+    (void)n;
+    close(fd);
+  }
+  for (int i = 0; i < 250; ++i) {
     if (rmdir(path.c_str()) == 0 || errno == ENOENT) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
