@@ -5,7 +5,8 @@
 // every syscall through the kernel's tracing slow path), sock_data loaded with every capture off
 // (2), with the default plain ports listed (3), and with ports, stdio and ClientHello capture on
 // (4). Needs root; the TLS uprobe families are
-// off, so only sock_data and the sensors run.
+// off, so only sock_data and the sensors run, except in mode 5: the floor plus the tls family
+// (OpenSSL/GnuTLS) loaded with no library probed, what every process pays for it.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -39,7 +40,7 @@ struct Capture {
   int mode = 0;
 };
 
-enum Mode { kNone, kFloor, kIdle, kPorts, kAll };
+enum Mode { kNone, kFloor, kIdle, kPorts, kAll, kTls };
 
 Capture& capture() {
   static Capture c;
@@ -49,8 +50,10 @@ Capture& capture() {
 // Brings the capture to `mode`; false (and the benchmark skipped) when the kernel cannot load it.
 bool switch_to(int mode, benchmark::State& state) {
   Capture& c = capture();
-  // Captures cannot be switched off, and the floor lacks sock_data: both start from nothing.
-  if (c.programs && (mode < c.mode || (c.mode == kFloor && mode != kFloor))) {
+  // Captures cannot be switched off, and the floor and tls modes load other families: those start
+  // from nothing.
+  const bool adds_captures = c.mode >= kIdle && c.mode <= kAll && mode > c.mode && mode <= kAll;
+  if (c.programs && mode != c.mode && !adds_captures) {
     c.reader.reset();
     c.programs.reset();
     c.mode = kNone;
@@ -62,8 +65,9 @@ bool switch_to(int mode, benchmark::State& state) {
       return false;
     }
     LoaderSettings settings;
-    settings.families_off = {"tls", "tls_go"};
-    if (mode == kFloor) settings.families_off.push_back("sock_data");
+    settings.families_off = {"tls_go"};
+    if (mode != kTls) settings.families_off.push_back("tls");
+    if (mode == kFloor || mode == kTls) settings.families_off.push_back("sock_data");
     auto p = BpfPrograms::load(settings, probe_kernel_features());
     if (!p) {
       state.SkipWithError(p.error().message().c_str());
@@ -77,8 +81,8 @@ bool switch_to(int mode, benchmark::State& state) {
     }
     c.reader = std::move(*r);
   }
-  if (mode >= kPorts && c.mode < kPorts) (void)c.programs->capture_ports({11434, 8000});
-  if (mode >= kAll && c.mode < kAll) {
+  if (mode >= kPorts && mode <= kAll && c.mode < kPorts) (void)c.programs->capture_ports({11434, 8000});
+  if (mode == kAll && c.mode < kAll) {
     (void)c.programs->capture_stdio();
     (void)c.programs->capture_tls_hello();
   }
@@ -147,8 +151,8 @@ void BM_ConnectClientHello(benchmark::State& state) {
   state.counters["records"] = static_cast<double>(capture().sink.records - records_before);
 }
 
-BENCHMARK(BM_Write64)->Arg(kNone)->Arg(kFloor)->Arg(kIdle)->Arg(kPorts)->Arg(kAll);
-BENCHMARK(BM_ConnectClientHello)->Arg(kNone)->Arg(kAll)->Iterations(20000);
+BENCHMARK(BM_Write64)->Arg(kNone)->Arg(kFloor)->Arg(kIdle)->Arg(kPorts)->Arg(kAll)->Arg(kTls);
+BENCHMARK(BM_ConnectClientHello)->Arg(kNone)->Arg(kFloor)->Arg(kAll)->Arg(kTls)->Iterations(20000);
 
 }  // namespace
 }  // namespace ztai
