@@ -6,9 +6,9 @@
  * The entry probe keeps the call's arguments by thread; the return probe emits the bytes the call
  * reports having moved (its return value, or the _ex out-argument), so a write retried after
  * SSL_ERROR_WANT_WRITE is emitted once, by the call that succeeds, and a read is copied once the
- * buffer holds the plaintext. The read/write syscall the same thread makes inside the call names
- * the socket; a call served from already-buffered bytes uses the socket its session learnt before,
- * and a session over memory BIOs (node) makes no syscall at all: its records carry
+ * buffer holds the plaintext. The socket the same thread sends on or receives from inside the
+ * call names it; a call served from already-buffered bytes uses the socket its session learnt
+ * before, and a session over memory BIOs (node) makes no syscall at all: its records carry
  * ZTAI_DATA_NO_SOCKET. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +16,7 @@
 
 #include "lib/data.h"
 #include "lib/net.h"
+#include "lib/task.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -125,31 +126,26 @@ int BPF_KRETPROBE(tls_return, long ret)
 	return tls__exit(ret);
 }
 
-/* The socket a TLS call reads or writes: the first fd the thread passes to a read or write
- * syscall while inside the call. */
-static __always_inline int tls__syscall(long fd)
+/* The socket a TLS call reads or writes: the first socket the thread sends on or receives from
+ * while inside the call, named by the fd of its syscall (the first argument, from the saved user
+ * registers: read, write, readv, writev, sendto, recvfrom, sendmsg, recvmsg and the mmsg forms all
+ * take the socket first). The sock:sock_*_length tracepoints fire on socket I/O only, as the
+ * syscall returns, where syscall tracepoints ran on every read and write of every process. The fd
+ * is kept only when it is this socket's (io_uring's sends, say, are made for another syscall). */
+static __always_inline int tls__socket_io(struct sock *sk)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tls_call *call = bpf_map_lookup_elem(&tls_calls, &tid);
 
-	if (call && call->fd < 0)
+	if (!call || call->fd >= 0)
+		return 0;
+	long fd = (int)PT_REGS_PARM1_SYSCALL(task__user_regs());
+	if (sk && net__sock_of_fd(fd) == sk)
 		call->fd = fd;
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int tls_enter_write(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_read")
-int tls_enter_read(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_writev")
-int tls_enter_writev(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_readv")
-int tls_enter_readv(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int tls_enter_sendto(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int tls_enter_recvfrom(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int tls_enter_sendmsg(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int tls_enter_recvmsg(struct ztai_sys_enter_ctx *ctx) { return tls__syscall(ctx->args[0]); }
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tls_socket_send, struct sock *sk) { return tls__socket_io(sk); }
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tls_socket_recv, struct sock *sk) { return tls__socket_io(sk); }

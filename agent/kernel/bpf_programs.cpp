@@ -71,13 +71,24 @@ Error load_error(int err) {
   return make_error(ErrorCode::kKernel, "loading ztai's BPF programs failed: {}{}", strerror(err), detail);
 }
 
-// A family is a set of programs that only make sense together, and the feature they need.
+// A family is a set of programs that only make sense together, and the features they need.
 struct Family {
   const char* name;
-  const char* needs;
-  bool required;  // the agent cannot run without it
+  const char* needs;  // feature names, space-separated
+  bool required;      // the agent cannot run without it
   std::vector<bpf_program*> programs;
 };
+
+// The first of `needs` (space-separated) the kernel lacks; empty when it has them all.
+std::string missing_feature(const KernelFeatures& features, std::string_view needs) {
+  while (!needs.empty()) {
+    size_t end = needs.find(' ');
+    std::string_view name = needs.substr(0, end);
+    if (!features.has(name)) return std::string(name);
+    needs = end == std::string_view::npos ? std::string_view{} : needs.substr(end + 1);
+  }
+  return {};
+}
 
 // Why a map pinned by an earlier agent cannot be reused by this build; "" when it can (or is
 // not there). libbpf refuses such a map at load; seen first, the directory is set aside instead.
@@ -234,13 +245,11 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
        {skel->progs.blindspot_enter_io_uring_setup, skel->progs.blindspot_exit_io_uring_setup,
         skel->progs.blindspot_enter_socket, skel->progs.blindspot_exit_socket}},
       // Plaintext at OpenSSL and GnuTLS; the uprobes are attached per file by TlsAttacher, the
-      // syscall tracepoints (which tie a call to its socket) by the skeleton.
-      {"tls", "uprobe", false,
+      // socket send/receive hooks (which tie a call to its socket) by the skeleton.
+      {"tls", "uprobe sock_length_tp task_pt_regs", false,
        {skel->progs.tls_openssl_write, skel->progs.tls_openssl_read, skel->progs.tls_openssl_write_ex,
         skel->progs.tls_openssl_read_ex, skel->progs.tls_gnutls_send, skel->progs.tls_gnutls_recv,
-        skel->progs.tls_return, skel->progs.tls_enter_write, skel->progs.tls_enter_read, skel->progs.tls_enter_writev,
-        skel->progs.tls_enter_readv, skel->progs.tls_enter_sendto, skel->progs.tls_enter_recvfrom,
-        skel->progs.tls_enter_sendmsg, skel->progs.tls_enter_recvmsg}},
+        skel->progs.tls_return, skel->progs.tls_socket_send, skel->progs.tls_socket_recv}},
       {"tls_go", "uprobe", false, {skel->progs.tls_go_write, skel->progs.tls_go_read, skel->progs.tls_go_return}},
       // Plaintext on sockets of selected ports and on stdio pipes of selected processes, and the
       // ClientHello of TCP connections made; attached when capture_ports() lists a port or
@@ -276,16 +285,17 @@ Result<std::unique_ptr<BpfPrograms>> BpfPrograms::load(const LoaderSettings& set
       for (bpf_program* p : f.programs) bpf_program__set_autoload(p, false);
       continue;
     }
-    if (features.has(f.needs)) {
+    std::string missing = missing_feature(features, f.needs);
+    if (missing.empty()) {
       self->loaded_families_.emplace_back(f.name);
       continue;
     }
-    const Feature* why = features.find(f.needs);
+    const Feature* why = features.find(missing);
     std::string reason = why ? why->detail : "not probed";
     if (f.required) {
-      return make_error(ErrorCode::kUnsupported, "the {} sensor needs {}, and {}", f.name, f.needs, reason);
+      return make_error(ErrorCode::kUnsupported, "the {} sensor needs {}, and {}", f.name, missing, reason);
     }
-    log::warn("{} sensor is off: it needs {}, and {}", f.name, f.needs, reason);
+    log::warn("{} sensor is off: it needs {}, and {}", f.name, missing, reason);
     for (bpf_program* p : f.programs) bpf_program__set_autoload(p, false);
   }
 

@@ -91,6 +91,9 @@ KernelFeatures probe_kernel_features() {
   out.features.push_back(probe_prog_type("raw_tracepoint", BPF_PROG_TYPE_RAW_TRACEPOINT));
   out.features.push_back(probe_btf_attach("tp_btf", vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
                                           "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF));
+  // sock:sock_send_length/sock_recv_length (6.3+) fire inside every socket send and receive.
+  out.features.push_back(probe_btf_attach("sock_length_tp", vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+                                          "btf_trace_sock_send_length", BTF_KIND_TYPEDEF));
   out.features.push_back(
       probe_btf_attach("fentry", vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "vfs_read", BTF_KIND_FUNC));
   out.features.push_back(
