@@ -66,7 +66,7 @@ class SegmentPolicy : public ::testing::Test {
         relative_, api_selector);
     std::ofstream(dir_ + "/ztai.yaml") << fmt::format(
         "lock_file: {0}/ztai.lock\napi: {{ listen: \"\", control_socket: {0}/control.sock }}\n"
-        "rules: {{ paths: [{0}/rules] }}\ncapture: {{ tls: false, go_tls: false }}\n{2}"
+        "rules: {{ paths: [{0}/rules], bundles_dir: {0}/rulebundles }}\ncapture: {{ tls: false, go_tls: false }}\n{2}"
         "enforcement:\n  policies: [{0}/policy.yaml]\n  root_cgroup: {1}\n",
         dir_, cgroup_->path(), identity);
   }
