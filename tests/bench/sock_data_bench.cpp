@@ -1,5 +1,6 @@
 // What the read/write capture (bpf/sock_data.bpf.c) costs a process it does not capture, and what
-// the ClientHello capture costs a TCP connection: write(2) of 64 bytes to /dev/null, and connect +
+// the ClientHello capture costs a TCP connection: write(2) of 64 bytes to /dev/null, the same
+// through a UNIX socket pair (write and read), and connect +
 // first write of a recorded ClientHello (517 bytes) + close on loopback, with no programs loaded
 // (0), every family but sock_data loaded (1: the floor, as their syscall tracepoints already send
 // every syscall through the kernel's tracing slow path), sock_data loaded with every capture off
@@ -103,6 +104,25 @@ void BM_Write64(benchmark::State& state) {
   drain();
 }
 
+// Socket I/O, which the tls family's socket hooks see: 64 B written to one end of a UNIX datagram
+// socket pair and read from the other.
+void BM_SocketPair64(benchmark::State& state) {
+  if (!switch_to(static_cast<int>(state.range(0)), state)) return;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    state.SkipWithError("no socket pair");
+    return;
+  }
+  char buf[64] = {};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(write(sv[0], buf, sizeof(buf)));
+    benchmark::DoNotOptimize(read(sv[1], buf, sizeof(buf)));
+  }
+  close(sv[0]);
+  close(sv[1]);
+  drain();
+}
+
 void BM_ConnectClientHello(benchmark::State& state) {
   if (!switch_to(static_cast<int>(state.range(0)), state)) return;
   std::ifstream in(std::string(ZTAI_SOURCE_DIR) + "/tests/unit/protocols/data/curl.clienthello", std::ios::binary);
@@ -152,6 +172,7 @@ void BM_ConnectClientHello(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Write64)->Arg(kNone)->Arg(kFloor)->Arg(kIdle)->Arg(kPorts)->Arg(kAll)->Arg(kTls);
+BENCHMARK(BM_SocketPair64)->Arg(kNone)->Arg(kFloor)->Arg(kIdle)->Arg(kPorts)->Arg(kAll)->Arg(kTls);
 BENCHMARK(BM_ConnectClientHello)->Arg(kNone)->Arg(kFloor)->Arg(kAll)->Arg(kTls)->Iterations(20000);
 
 }  // namespace
