@@ -18,6 +18,7 @@
 
 #include "tests/e2e/support/agent_process.h"
 #include "tests/e2e/support/rule_scenario.h"
+#include "tests/support/held_listener.h"
 #include "tests/support/kernel_test.h"
 #include "tests/support/loopback.h"
 #include "tests/support/test_cgroup.h"
@@ -211,29 +212,13 @@ TEST_F(QuarantineRun, IngressRulesDenyAWorkloadThePolicyDoesNotName) {
   files_.write("[]\n");
   AgentProcess agent({"run", "--config", config(), "--rules", files_.path()});
   ZTAI_KERNEL_PREREQ(agent.ready() ? Status() : make_error(ErrorCode::kKernel, "agent: {}", agent.stderr_text()));
-  int ports[2], hold[2];
-  ASSERT_EQ(pipe(ports), 0);
-  ASSERT_EQ(pipe(hold), 0);
-  pid_t srv = cgroup_->fork_into(
-      [&] {
-        close(ports[0]);
-        close(hold[1]);
-        testing::LoopbackListener l(AF_INET, SOCK_STREAM, "0.0.0.0");
-        if (write(ports[1], &l.port, sizeof(l.port)) != sizeof(l.port)) return 1;
-        char c;
-        return read(hold[0], &c, 1) >= 0 ? 0 : 1;
-      },
-      "srv");
-  close(ports[1]);
-  close(hold[0]);
-  uint16_t port = 0;
-  ASSERT_EQ(read(ports[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
-  close(ports[0]);
+  testing::HeldListener server(*cgroup_, "srv");
+  uint16_t port = server.port();
+  ASSERT_NE(port, 0);
   EXPECT_EQ(reach_from("gw", port), 0);
   EXPECT_EQ(reach_from("w", port), EPERM);
   nlohmann::json denial = testing::alert_for(agent, "Network policy denial", 0);
-  close(hold[1]);
-  TestCgroup::wait(srv);
+  EXPECT_EQ(server.release(), 0);
   ASSERT_FALSE(denial.is_null()) << agent.stderr_text();
   EXPECT_EQ(denial["output_fields"]["policy.name"], "api");
   EXPECT_EQ(denial["output_fields"]["policy.rule"], "ingress.default");

@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/support/agent_process.h"
+#include "tests/e2e/support/rule_scenario.h"
+#include "tests/support/held_listener.h"
 #include "tests/support/kernel_test.h"
 #include "tests/support/kube_api_double.h"
 #include "tests/support/loopback.h"
@@ -87,15 +89,9 @@ class SegmentPolicy : public ::testing::Test {
     }
     EXPECT_EQ(other, EPERM) << "the other workload reached the pod address";
     EXPECT_EQ(reach_from("gateway", port), 0);
-    std::optional<nlohmann::json> alert;
-    for (auto deadline = std::chrono::steady_clock::now() + 5s; !alert;) {
-      auto line = agent.next_line(deadline);
-      if (!line) break;
-      auto j = nlohmann::json::parse(*line, nullptr, false);
-      if (!j.is_discarded() && j.value("rule", "") == "Network policy denial") alert = j;
-    }
-    ASSERT_TRUE(alert) << "no denial alert";
-    std::string output = (*alert)["output"];
+    nlohmann::json alert = testing::alert_for(agent, "Network policy denial", 0);
+    ASSERT_FALSE(alert.is_null()) << "no denial alert";
+    std::string output = alert["output"];
     EXPECT_NE(output.find("198.18.10.2"), std::string::npos) << output;
     EXPECT_NE(output.find("policy=api"), std::string::npos) << output;
     EXPECT_NE(output.find("rule=ingress.default"), std::string::npos) << output;
@@ -115,31 +111,11 @@ TEST_F(SegmentPolicy, TheAgentChecksCallersInAnotherNetworkNamespace) {
   EXPECT_EQ(agent.stderr_text().find("only for callers in the receiver's network namespace"), std::string::npos)
       << agent.stderr_text();
 
-  // The server: a wildcard listener in the pod's namespace, held until the pipe closes.
-  int ports[2], hold[2];
-  ASSERT_EQ(pipe(ports), 0);
-  ASSERT_EQ(pipe(hold), 0);
-  pid_t server = cgroup_->fork_into(
-      [&] {
-        close(ports[0]);
-        close(hold[1]);
-        if (!pod_->enter()) return 1;
-        testing::LoopbackListener l(AF_INET, SOCK_STREAM, "0.0.0.0");
-        if (write(ports[1], &l.port, sizeof(l.port)) != sizeof(l.port)) return 1;
-        char c;
-        return read(hold[0], &c, 1) >= 0 ? 0 : 1;
-      },
-      "srv");
-  close(ports[1]);
-  close(hold[0]);
-  uint16_t port = 0;
-  ASSERT_EQ(read(ports[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
-  close(ports[0]);
-  ASSERT_NE(port, 0);
-
-  expect_only_the_gateway_gets_in(agent, port);
-  close(hold[1]);
-  EXPECT_EQ(TestCgroup::wait(server), 0);
+  // The server: a wildcard listener in the pod's namespace.
+  testing::HeldListener server(*cgroup_, "srv", [&] { return pod_->enter(); });
+  ASSERT_NE(server.port(), 0);
+  expect_only_the_gateway_gets_in(agent, server.port());
+  EXPECT_EQ(server.release(), 0);
   EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
 }
 
