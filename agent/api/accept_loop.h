@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "agent/common/result.h"
@@ -38,5 +39,9 @@ class AcceptLoop {
 
 // Send and receive timeouts on a connected socket, so a stalled peer cannot hold a server.
 void set_io_timeouts(int fd, int seconds);
+
+// Sends all of data on a connected socket, without SIGPIPE; false when the peer went away or the
+// send timed out.
+bool send_all(int fd, std::string_view data);
 
 }  // namespace ztai

@@ -32,16 +32,6 @@ Result<sockaddr_un> unix_address(const std::string& path) {
   return sa;
 }
 
-bool write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string ControlCaller::str() const {
@@ -117,7 +107,7 @@ void ControlServer::serve(int fd) {
   // The socket's mode already keeps others out; this holds even if someone loosens it.
   if (cred.uid != 0 && cred.uid != geteuid()) {
     log::warn("control socket: refused a request from {}", caller.str());
-    write_all(fd, "error\nonly root may send commands to the agent\n");
+    send_all(fd, "error\nonly root may send commands to the agent\n");
     return;
   }
   std::string line;
@@ -130,25 +120,25 @@ void ControlServer::serve(int fd) {
   }
   size_t nl = line.find('\n');
   if (nl == std::string::npos) {
-    write_all(fd, "error\nthe request is not one line of at most 4096 bytes\n");
+    send_all(fd, "error\nthe request is not one line of at most 4096 bytes\n");
     return;
   }
   auto req = parse_control_line(std::string_view(line).substr(0, nl));
   if (!req) {
-    write_all(fd, fmt::format("error\n{}\n", req.error().message()));
+    send_all(fd, fmt::format("error\n{}\n", req.error().message()));
     return;
   }
   req->caller = caller;
   if (req->verb == "ping") {
-    write_all(fd, "ok\npong\n");
+    send_all(fd, "ok\npong\n");
     return;
   }
   Result<std::string> answer = handler_(*req);
   if (!answer) {
-    write_all(fd, fmt::format("error\n{}\n", answer.error().message()));
+    send_all(fd, fmt::format("error\n{}\n", answer.error().message()));
     return;
   }
-  write_all(fd, fmt::format("ok\n{}{}", *answer, answer->ends_with('\n') ? "" : "\n"));
+  send_all(fd, fmt::format("ok\n{}{}", *answer, answer->ends_with('\n') ? "" : "\n"));
 }
 
 Result<std::string> control_request(const std::string& path, const std::string& verb, const std::string& argument) {
@@ -164,7 +154,7 @@ Result<std::string> control_request(const std::string& path, const std::string& 
                       strerror(err));
   }
   std::string res;
-  if (write_all(fd, fmt::format("{}{}{}\n", verb, argument.empty() ? "" : " ", argument))) {
+  if (send_all(fd, fmt::format("{}{}{}\n", verb, argument.empty() ? "" : " ", argument))) {
     char buf[4096];
     ssize_t n;
     while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR)) {

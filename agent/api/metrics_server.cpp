@@ -45,16 +45,6 @@ Result<int> open_socket(const std::string& host, uint16_t port, bool listen_on) 
   return fd;
 }
 
-bool write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 std::string response(int status, std::string_view reason, std::string_view type, std::string_view body) {
   return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
                      reason, type, body.size(), body);
@@ -112,14 +102,14 @@ void MetricsServer::serve(int fd) {
   std::string_view path = rest.substr(0, rest.find(' '));
   path = path.substr(0, path.find('?'));
   if (method != "GET") {
-    write_all(fd, response(405, "Method Not Allowed", "text/plain", "only GET\n"));
+    send_all(fd, response(405, "Method Not Allowed", "text/plain", "only GET\n"));
   } else if (path == "/metrics") {
-    write_all(fd, response(200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+    send_all(fd, response(200, "OK", "text/plain; version=0.0.4; charset=utf-8",
                            render_prometheus(metrics_.snapshot())));
   } else if (path == "/healthz") {
-    write_all(fd, response(200, "OK", "text/plain", "ok\n"));
+    send_all(fd, response(200, "OK", "text/plain", "ok\n"));
   } else {
-    write_all(fd, response(404, "Not Found", "text/plain", "try /metrics or /healthz\n"));
+    send_all(fd, response(404, "Not Found", "text/plain", "try /metrics or /healthz\n"));
   }
 }
 
@@ -130,7 +120,7 @@ Result<std::string> http_get_local(const std::string& address, const std::string
   if (!fd) return fd.error().context("is the agent running? its api.listen");
   std::string req = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", path, address);
   std::string res;
-  if (write_all(*fd, req)) {
+  if (send_all(*fd, req)) {
     char buf[16384];
     ssize_t n;
     while ((n = recv(*fd, buf, sizeof(buf), 0)) > 0) res.append(buf, static_cast<size_t>(n));
